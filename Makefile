@@ -1,0 +1,35 @@
+# ovpn-dco: out-of-tree build plus the harness entry points.
+#   make                 build kernel/ovpn-dco.ko against KDIR
+#   make demo            build, boot the default kernel, show the module at work
+#   make test            the test suite (PYTEST_ARGS are passed to pytest)
+#   make lint            ruff on the harness and tests
+#   make install         install the module for KDIR's kernel (depmod)
+
+KDIR ?= /lib/modules/$(shell uname -r)/build
+VENV ?= $(CURDIR)/.venv
+PY := $(VENV)/bin/python
+PYTEST_ARGS ?=
+
+.PHONY: all modules clean demo test lint install
+
+all: modules
+
+modules:
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/kernel CONFIG_OVPN_DCO=m modules
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/kernel clean
+
+install: modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/kernel CONFIG_OVPN_DCO=m modules_install
+	depmod -a $(notdir $(patsubst %/build,%,$(KDIR)))
+
+demo:
+	$(PY) -m pyharness.cli demo
+
+test:
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint:
+	$(VENV)/bin/ruff check pyharness tests
+	$(VENV)/bin/ruff format --check pyharness tests

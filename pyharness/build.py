@@ -1,0 +1,77 @@
+"""Build ovpn-dco.ko for a kernel, out of tree, in a per-kernel directory."""
+
+from __future__ import annotations
+
+import filecmp
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import kconfig, paths
+from .kernels import Kernel
+
+MODULE_NAME = "ovpn-dco.ko"
+
+
+class BuildError(RuntimeError):
+    """make failed; the message holds its output."""
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    module: Path
+    log: str
+
+    @property
+    def warnings(self) -> list[str]:
+        return [line for line in self.log.splitlines() if "warning:" in line or "WARNING:" in line]
+
+
+def _sync_tree(src: Path, dst: Path) -> None:
+    """Copy src into dst, touching only files whose content changed (keeps make incremental)."""
+    dst.mkdir(parents=True, exist_ok=True)
+    wanted = {p.relative_to(src) for p in src.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
+    for rel in wanted:
+        target = dst / rel
+        if not target.exists() or not filecmp.cmp(src / rel, target, shallow=False):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src / rel, target)
+
+
+def _stage(kernel: Kernel, debug: bool) -> Path:
+    flavour = "debug" if debug else "release"
+    root = paths.cache_dir() / "build" / kernel.release / flavour
+    # Sources of the module that are gone from the repo must go from the copy too.
+    stale = root / "kernel"
+    if stale.exists():
+        current = {p.name for p in paths.KERNEL_SRC.iterdir()}
+        for p in stale.glob("*.[ch]"):
+            if p.name not in current:
+                p.unlink()
+    _sync_tree(paths.KERNEL_SRC, root / "kernel")
+    _sync_tree(paths.UAPI_DIR, root / "uapi")
+    return root / "kernel"
+
+
+def make_args(kernel: Kernel, src: Path, debug: bool = False, extra: tuple[str, ...] = ()) -> list[str]:
+    args = ["make", "-C", str(kernel.build_dir), f"M={src}", "W=1", "CONFIG_OVPN_DCO=m"]
+    if debug:
+        args.append("CONFIG_OVPN_DCO_DEBUG=y")
+    return args + list(extra) + ["modules"]
+
+
+def build(kernel: Kernel, *, debug: bool = False, jobs: int = 2) -> BuildResult:
+    """Check the kernel config, then build the module; raise on failure."""
+    kconfig.check(kernel.config)
+    src = _stage(kernel, debug)
+    proc = subprocess.run(
+        make_args(kernel, src, debug, (f"-j{jobs}",)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise BuildError(f"building {MODULE_NAME} for {kernel.release} failed:\n{proc.stdout}")
+    return BuildResult(src / MODULE_NAME, proc.stdout)

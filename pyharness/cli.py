@@ -1,0 +1,130 @@
+"""ovpn-dco-harness: build, boot and poke at the module from the shell."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from pathlib import Path
+
+from . import build, consts, kconfig, kernels, link, nl, paths, vm
+
+
+def _kernel(args: argparse.Namespace) -> kernels.Kernel:
+    return kernels.select(args.kernel)
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    result = build.build(_kernel(args), debug=args.debug)
+    for w in result.warnings:
+        print(w, file=sys.stderr)
+    print(result.module)
+    return 0
+
+
+def cmd_check_kconfig(args: argparse.Namespace) -> int:
+    config = Path(args.config) if args.config else _kernel(args).config
+    found = kconfig.problems(config)
+    for p in found:
+        print(p)
+    if not found:
+        print(f"{config}: every option ovpn-dco needs is set")
+    return 1 if found else 0
+
+
+def cmd_vm_run(args: argparse.Namespace) -> int:
+    guest = vm.GuestVM(_kernel(args))
+    result = guest.run(" ".join(args.command), timeout=args.timeout, on_output=print)
+    return result.returncode
+
+
+def cmd_link_add(args: argparse.Namespace) -> int:
+    mode = None if args.mode is None else consts.Mode[args.mode.upper()]
+    print(link.create(args.name, mode))
+    return 0
+
+
+def cmd_families(_args: argparse.Namespace) -> int:
+    with nl.GenlSocket() as sock:
+        for layout in consts.LAYOUTS:
+            fam = sock.resolve(layout.family)
+            print(f"{fam.name}: id {fam.id}, version {fam.version}, maxattr {fam.maxattr}, groups {fam.groups}")
+    return 0
+
+
+DEMO_SCRIPT = """
+set -e
+echo '### insmod {ko}'
+insmod {ko}
+echo '### modinfo'
+modinfo {ko} | grep -E '^(filename|version|description|alias|vermagic)'
+echo '### generic netlink families'
+{cli} families
+echo '### ip link add ovpn0 type ovpn-dco   (P2P, the default mode)'
+ip link add ovpn0 type ovpn-dco
+echo '### ovpn-dco-harness link add ovpn1 --mode mp'
+{cli} link add ovpn1 --mode mp
+ip link set ovpn0 up
+ip -d link show type ovpn-dco
+echo '### ethtool -i ovpn0'
+ethtool -i ovpn0
+echo '### rmmod removes the devices'
+rmmod ovpn_dco
+ip -br link show
+echo 'demo: OK'
+"""
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    kernel = _kernel(args)
+    print(f"### building ovpn-dco.ko for {kernel.release}", flush=True)
+    result = build.build(kernel)
+    accel = vm.detect_accel(kernel)
+    print(f"### booting {kernel.release} under {accel}", flush=True)
+    cli = f"{shlex.quote(paths.python())} -m pyharness.cli"
+    script = DEMO_SCRIPT.format(ko=shlex.quote(str(result.module)), cli=cli)
+    run = vm.GuestVM(kernel).run(f"bash -c {shlex.quote(script)}", timeout=args.timeout, on_output=print)
+    if not run.ok:
+        print(f"demo failed (status {run.returncode})", file=sys.stderr)
+    return run.returncode
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="ovpn-dco-harness", description=__doc__)
+    p.add_argument("--kernel", help="kernel release or prefix (default: Debian 12's 6.1)")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    b = sub.add_parser("build", help="build the module for a kernel")
+    b.add_argument("--debug", action="store_true", help="with CONFIG_OVPN_DCO_DEBUG=y")
+    b.set_defaults(func=cmd_build)
+    k = sub.add_parser("check-kconfig", help="check a kernel .config against Kconfig")
+    k.add_argument("--config", help="path of a .config (default: the selected kernel's)")
+    k.set_defaults(func=cmd_check_kconfig)
+    r = sub.add_parser("vm-run", help="boot the kernel and run a command as root")
+    r.add_argument("--timeout", type=float, default=600)
+    r.add_argument("command", nargs="+")
+    r.set_defaults(func=cmd_vm_run)
+    d = sub.add_parser("demo", help="build, boot, load, create devices, show them")
+    d.add_argument("--timeout", type=float, default=600)
+    d.set_defaults(func=cmd_demo)
+    lk = sub.add_parser("link", help="ovpn-dco devices (run as root where the module is loaded)")
+    lsub = lk.add_subparsers(dest="link_cmd", required=True)
+    la = lsub.add_parser("add", help="create a device")
+    la.add_argument("name")
+    la.add_argument("--mode", choices=["p2p", "mp"])
+    la.set_defaults(func=cmd_link_add)
+    f = sub.add_parser("families", help="resolve both generic netlink families")
+    f.set_defaults(func=cmd_families)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except (kconfig.KconfigError, build.BuildError, kernels.KernelNotFound, nl.NetlinkError) as exc:
+        print(f"ovpn-dco-harness: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

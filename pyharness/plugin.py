@@ -1,0 +1,200 @@
+"""pytest plugin: host tests run here, guest tests run inside one VM per session.
+
+On the host, tests marked ``guest`` (everything under tests/guest/ is) are
+replaced by placeholders. Before the run loop the module is built for the
+selected kernel, one guest boots, and pytest runs those node ids inside it
+with its output streamed live. The guest writes one JSON line per test
+phase; each placeholder then reports the outcome the guest recorded, so the
+host's summary counts every test. Inside the guest (OVPN_DCO_GUEST=1) the
+plugin only records results and drops host-only tests.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from . import build, kernels, paths, vm
+
+GUEST_ENV = "OVPN_DCO_GUEST"
+RESULTS_ENV = "OVPN_DCO_RESULTS"
+MODULE_ENV = "OVPN_DCO_KO"
+GUEST_DIR = paths.REPO / "tests" / "guest"
+_RESULTS = pytest.StashKey[dict[str, dict[str, Any]]]()
+_PENDING = pytest.StashKey[list["GuestItem"]]()
+_FAILURE = pytest.StashKey[str]()
+
+
+def in_guest() -> bool:
+    return os.environ.get(GUEST_ENV) == "1"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("ovpn-dco")
+    group.addoption(
+        "--kernel", default=None, help="kernel release (or prefix) to build for and boot; default: Debian 12's 6.1"
+    )
+    group.addoption("--guest-timeout", type=float, default=1800.0, help="seconds the guest run may take")
+    group.addoption("--debug-module", action="store_true", help="build with CONFIG_OVPN_DCO_DEBUG=y")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "guest: runs as root inside a VM with the module loaded")
+
+
+def is_guest_item(item: pytest.Item) -> bool:
+    return item.get_closest_marker("guest") is not None or GUEST_DIR in Path(str(item.path)).parents
+
+
+class GuestFailure(Exception):
+    """A test failed inside the guest; the message is the guest's report."""
+
+
+class GuestItem(pytest.Item):
+    """Stands for a test that runs in the guest; reports the guest's outcome."""
+
+    def __init__(self, *, nodeid: str, location: tuple[str, int | None, str], **kwargs: Any) -> None:
+        super().__init__(nodeid=nodeid, **kwargs)
+        self._location = location
+
+    def runtest(self) -> None:
+        results = self.config.stash.get(_RESULTS, {})
+        rec = results.get(self.nodeid)
+        if rec is None:
+            why = self.config.stash.get(_FAILURE, "the guest did not report this test")
+            raise GuestFailure(f"no result from the guest: {why}")
+        if rec["outcome"] == "failed":
+            raise GuestFailure(rec["longrepr"])
+        if rec["outcome"] == "skipped":
+            pytest.skip(rec["longrepr"] or "skipped in guest")
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        if isinstance(excinfo.value, GuestFailure):
+            return f"[in guest]\n{excinfo.value}"
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        return self.path, self._location[1], self._location[2]
+
+
+def _placeholder(item: pytest.Item) -> GuestItem:
+    parent = item.parent
+    assert parent is not None
+    return GuestItem.from_parent(parent, name=item.name, nodeid=item.nodeid, location=item.location)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    if in_guest():
+        keep = [i for i in items if is_guest_item(i)]
+        dropped = [i for i in items if not is_guest_item(i)]
+        if dropped:
+            config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
+        return
+    pending = []
+    for idx, item in enumerate(items):
+        if is_guest_item(item):
+            items[idx] = _placeholder(item)
+            pending.append(items[idx])
+    config.stash[_PENDING] = pending
+
+
+def _write(config: pytest.Config, text: str) -> None:
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line(text)
+    else:
+        print(text, flush=True)
+
+
+def _guest_command(config: pytest.Config, module: Path, rundir: Path, nodeids: list[str]) -> str:
+    ids = rundir / "nodeids"
+    ids.write_text("\n".join(nodeids) + "\n")
+    env = {
+        GUEST_ENV: "1",
+        RESULTS_ENV: str(rundir / "results.jsonl"),
+        MODULE_ENV: str(module),
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONUNBUFFERED": "1",
+        "TMPDIR": str(rundir),
+    }
+    verbosity = ["-v"] if config.option.verbose > 0 else []
+    pytest_cmd = [paths.python(), "-m", "pytest", "-p", "no:cacheprovider", "-rfE", "--color=no", *verbosity, f"@{ids}"]
+    assigns = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
+    return f"cd {shlex.quote(str(config.rootpath))} && env {assigns} {shlex.join(pytest_cmd)}"
+
+
+_RANK = {"passed": 0, "skipped": 1, "failed": 2}
+
+
+def merge_results(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """One record per test from its phase records: the worst outcome wins."""
+    results: dict[str, dict[str, Any]] = {}
+    for rec in records:
+        prev = results.get(rec["nodeid"])
+        if prev is None or _RANK[rec["outcome"]] > _RANK[prev["outcome"]]:
+            results[rec["nodeid"]] = rec
+    return results
+
+
+def _run_guest(config: pytest.Config, pending: list[GuestItem]) -> None:
+    kernel = kernels.select(config.getoption("--kernel"))
+    _write(config, f"ovpn-dco: building the module for {kernel.release}")
+    result = build.build(kernel, debug=config.getoption("--debug-module"))
+    for w in result.warnings:
+        _write(config, f"ovpn-dco: build {w}")
+    rundir = Path(tempfile.mkdtemp(prefix="guest-run-", dir=paths.cache_dir()))
+    guest = vm.GuestVM(kernel, rwdirs=[rundir])
+    accel = guest.accel or vm.detect_accel(kernel)
+    _write(config, f"ovpn-dco: booting {kernel.release} ({accel}) for {len(pending)} guest tests")
+    run = guest.run(
+        _guest_command(config, result.module, rundir, [i.nodeid for i in pending]),
+        timeout=config.getoption("--guest-timeout"),
+        on_output=lambda line: _write(config, f"[guest] {line}"),
+    )
+    path = rundir / "results.jsonl"
+    records = [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+    results = merge_results(records)
+    config.stash[_RESULTS] = results
+    tail = "\n".join(run.output.splitlines()[-30:])
+    config.stash[_FAILURE] = (
+        f"guest exited with status {run.returncode} "
+        f"({'timeout' if run.timed_out else 'ended'}) after {run.seconds:.0f} s; "
+        f"last output:\n{tail}"
+    )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtestloop(session: pytest.Session) -> Any:
+    config = session.config
+    pending = config.stash.get(_PENDING, [])
+    if pending and not in_guest() and not config.option.collectonly:
+        try:
+            _run_guest(config, pending)
+        except (build.BuildError, kernels.KernelNotFound, build.kconfig.KconfigError) as exc:
+            config.stash[_FAILURE] = str(exc)
+            _write(config, f"ovpn-dco: {exc}")
+    return (yield)
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    path = os.environ.get(RESULTS_ENV)
+    if not in_guest() or not path:
+        return
+    if report.when != "call" and report.outcome == "passed":
+        return
+    longrepr = ""
+    if report.outcome == "skipped" and isinstance(report.longrepr, tuple):
+        longrepr = report.longrepr[2]
+    elif report.longrepr is not None:
+        longrepr = str(report.longrepr)
+    rec = {"nodeid": report.nodeid, "when": report.when, "outcome": report.outcome, "longrepr": longrepr}
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write(json.dumps(rec) + "\n")

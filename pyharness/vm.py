@@ -1,0 +1,211 @@
+"""Boot a kernel with virtme-ng and run a command in it as root.
+
+Every run boots a fresh guest that sees the host's file system read-only
+(virtiofs when a virtiofsd is usable, else 9p) plus writable directories
+the caller names. KVM is used only when a short probe shows it really runs
+a guest; otherwise (e.g. nested virtualisation that hangs) TCG is used.
+Runs always end: on timeout the whole process group (vng, qemu, virtiofsd)
+is killed.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import paths
+from .kernels import Kernel
+
+# Emulated q35 hardware udev would load modules for; none is needed here.
+BLACKLIST = (
+    "ahci,libahci,iTCO_wdt,iTCO_vendor_support,i2c_i801,lpc_ich,pcspkr,i6300esb,"
+    "sr_mod,cdrom,sg,kvm_amd,kvm_intel,kvm,irqbypass,ccp,psmouse,evdev,serio_raw,joydev,bochs,drm"
+)
+PROBE_SECONDS = 8.0
+C_VIRTIOFSD = Path("/usr/lib/qemu/virtiofsd")
+
+
+@dataclass
+class RunResult:
+    """What a guest command did."""
+
+    returncode: int
+    output: str
+    timed_out: bool = False
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0 and not self.timed_out
+
+
+def _boot_id() -> str:
+    try:
+        return Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+    except OSError:
+        return "unknown"
+
+
+def probe_kvm(kernel: Kernel, seconds: float = PROBE_SECONDS) -> bool:
+    """Boot ``kernel`` under KVM without a root fs; True if it prints its banner in time."""
+    if not os.access("/dev/kvm", os.R_OK | os.W_OK) or not shutil.which("qemu-system-x86_64"):
+        return False
+    cmd = [
+        "qemu-system-x86_64",
+        "-accel",
+        "kvm",
+        "-M",
+        "q35",
+        "-cpu",
+        "host",
+        "-m",
+        "256",
+        "-display",
+        "none",
+        "-serial",
+        "stdio",
+        "-no-reboot",
+        "-nodefaults",
+        "-kernel",
+        str(kernel.vmlinuz),
+        "-append",
+        "console=ttyS0 panic=-1",
+    ]
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+    )
+    seen = threading.Event()
+
+    def reader() -> None:
+        assert proc.stdout is not None
+        buf = b""
+        for chunk in iter(lambda: proc.stdout.read1(4096), b""):  # type: ignore[union-attr]
+            buf = (buf + chunk)[-4096:]
+            if b"Linux version" in buf:
+                seen.set()
+
+    t = threading.Thread(target=reader, daemon=True)
+    t.start()
+    seen.wait(seconds)
+    _kill_group(proc)
+    return seen.is_set()
+
+
+def detect_accel(kernel: Kernel) -> str:
+    """'kvm' if KVM really works here, else 'tcg'; cached per host boot."""
+    forced = os.environ.get("OVPN_DCO_ACCEL")
+    if forced in ("kvm", "tcg"):
+        return forced
+    cache = paths.cache_dir() / f"accel-{_boot_id()}"
+    if cache.exists():
+        return cache.read_text().strip()
+    accel = "kvm" if probe_kvm(kernel) else "tcg"
+    cache.write_text(accel + "\n")
+    return accel
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    for sig, wait in ((signal.SIGTERM, 5.0), (signal.SIGKILL, 5.0)):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(wait)
+            # the group may still hold children (qemu, virtiofsd) after vng exits
+        except subprocess.TimeoutExpired:
+            continue
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def _environment() -> dict[str, str]:
+    env = dict(os.environ)
+    bindir = str(Path(paths.python()).parent)
+    extra = [bindir]
+    if shutil.which("virtiofsd") is None and C_VIRTIOFSD.exists() and os.geteuid() == 0:
+        extra.insert(0, str(paths.SHIMS))
+        env.setdefault("OVPN_DCO_VIRTIOFSD_LOG", str(paths.cache_dir() / "virtiofsd.log"))
+    env["PATH"] = os.pathsep.join(extra + [env.get("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")])
+    return env
+
+
+@dataclass
+class GuestVM:
+    """A kernel to boot and the resources of each guest."""
+
+    kernel: Kernel
+    accel: str | None = None
+    memory: str = "2G"
+    cpus: int = 2
+    rwdirs: Sequence[Path] = field(default_factory=tuple)
+    append: str = ""
+
+    def command(self, command: str) -> list[str]:
+        accel = self.accel or detect_accel(self.kernel)
+        args = [
+            str(Path(paths.python()).parent / "vng"),
+            "-r",
+            str(self.kernel.vmlinuz),
+            "--user",
+            "root",
+            "--memory",
+            self.memory,
+            "--cpus",
+            str(self.cpus),
+        ]
+        if accel == "tcg":
+            args.append("--disable-kvm")
+        for d in self.rwdirs:
+            args += ["--rwdir", str(d)]
+        args += ["--append", f"modprobe.blacklist={BLACKLIST} {self.append}".strip()]
+        return args + ["--exec", command]
+
+    def run(self, command: str, *, timeout: float, on_output: Callable[[str], None] | None = None) -> RunResult:
+        """Boot, run ``command`` as root, power off; output is streamed to ``on_output``."""
+        start = time.monotonic()
+        proc = subprocess.Popen(
+            self.command(command),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=_environment(),
+            start_new_session=True,
+        )
+        lines: list[str] = []
+
+        def reader() -> None:
+            assert proc.stdout is not None
+            for raw in iter(proc.stdout.readline, b""):
+                line = raw.decode(errors="replace").rstrip("\r\n")
+                lines.append(line)
+                if on_output:
+                    on_output(line)
+
+        t = threading.Thread(target=reader, daemon=True)
+        t.start()
+        timed_out = False
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+        finally:
+            _kill_group(proc)
+            t.join(5)
+        seconds = time.monotonic() - start
+        if timed_out:
+            msg = f"guest command timed out after {timeout:.0f} s; qemu was killed"
+            lines.append(msg)
+            if on_output:
+                on_output(msg)
+            return RunResult(124, "\n".join(lines), True, seconds)
+        return RunResult(proc.returncode, "\n".join(lines), False, seconds)

@@ -1,0 +1,1 @@
+"""Shared test configuration: the pyharness plugin does the host/guest split."""

@@ -1,0 +1,93 @@
+"""Guest-side fixtures: the module is loaded, the kernel log stays clean."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from pyharness import link
+
+MODULE = "ovpn_dco"
+# Lines in the kernel log that mean the kernel is unhappy.
+BAD_LOG = re.compile(
+    r"WARNING:|BUG:|Oops|Call Trace|KASAN|UBSAN|general protection|kernel BUG|refcount_t|"
+    r"list_del corruption|lockdep|INFO: task .* blocked"
+)
+
+
+def module_path() -> Path:
+    path = os.environ.get("OVPN_DCO_KO")
+    if not path:
+        pytest.fail("OVPN_DCO_KO is not set: guest tests run through the pyharness plugin")
+    return Path(path)
+
+
+def module_loaded() -> bool:
+    return Path("/sys/module", MODULE).exists()
+
+
+def load_module() -> None:
+    if not module_loaded():
+        subprocess.run(["insmod", str(module_path())], check=True)
+
+
+def sh(cmd: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(cmd, shell=True, check=check, text=True, capture_output=True)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def ovpn_module() -> Iterator[Path]:
+    load_module()
+    yield module_path()
+
+
+@pytest.fixture(autouse=True)
+def clean_kernel_log(ovpn_module: Path) -> Iterator[None]:
+    """Fail a test that made the kernel log a warning, a BUG or a splat."""
+    sh("dmesg -C")
+    yield
+    log = sh("dmesg").stdout
+    bad = [line for line in log.splitlines() if BAD_LOG.search(line)]
+    if bad:
+        pytest.fail("kernel log after the test:\n" + log[-4000:])
+    load_module()  # a test that unloads the module leaves it loaded for the next
+
+
+@pytest.fixture
+def netns() -> Iterator[Callable[[], str]]:
+    """Factory of fresh network namespaces, deleted afterwards."""
+    made: list[str] = []
+
+    def new() -> str:
+        name = f"t{uuid.uuid4().hex[:8]}"
+        sh(f"ip netns add {name}")
+        sh(f"ip -n {name} link set lo up")
+        made.append(name)
+        return name
+
+    yield new
+    for name in made:
+        sh(f"ip netns del {name}", check=False)
+
+
+@pytest.fixture
+def ovpn_dev() -> Iterator[Callable[..., tuple[str, int]]]:
+    """Factory of ovpn-dco devices in the test's netns, deleted afterwards."""
+    made: list[tuple[str, str | None]] = []
+
+    def new(mode: int | None = None, netns: str | None = None) -> tuple[str, int]:
+        name = f"ovt{len(made)}{uuid.uuid4().hex[:4]}"
+        ifindex = link.create(name, mode, netns)
+        made.append((name, netns))
+        return name, ifindex
+
+    yield new
+    for name, ns in made:
+        prefix = f"ip -n {ns}" if ns else "ip"
+        sh(f"{prefix} link del {name}", check=False)

@@ -1,0 +1,351 @@
+"""The two generic netlink families: registration, permissions, strict validation."""
+
+from __future__ import annotations
+
+import errno
+import json
+import subprocess
+import sys
+from enum import IntEnum
+
+import pytest
+
+from pyharness import nl
+from pyharness.consts import (
+    DCO,
+    DCO_V2,
+    LAYOUTS,
+    MCAST_GROUP_PEERS,
+    OP_NEST,
+    DelKeyAttr,
+    DelPeerAttr,
+    GetPeerAttr,
+    KeyDirAttr,
+    Layout,
+    Mode,
+    NewKeyAttr,
+    NewPeerAttr,
+    PacketAttr,
+    SetPeerAttr,
+)
+
+from .conftest import sh
+
+LAYOUT_IDS = [lay.family for lay in LAYOUTS]
+
+
+@pytest.fixture
+def sock():
+    with nl.GenlSocket() as s:
+        yield s
+
+
+@pytest.fixture(params=LAYOUTS, ids=LAYOUT_IDS)
+def layout(request) -> Layout:
+    return request.param
+
+
+def commands(layout: Layout) -> list[IntEnum]:
+    return [c for c in layout.cmd if c.name != "UNSPEC"]
+
+
+def request(sock: nl.GenlSocket, layout: Layout, cmd: str, *attrs: bytes, dump: bool = False) -> list[nl.GenlMessage]:
+    fam = sock.resolve(layout.family)
+    return sock.request(fam.id, layout.cmd[cmd], b"".join(attrs), dump=dump)
+
+
+def ifindex(layout: Layout, value: int) -> bytes:
+    return nl.u32(layout.attr.IFINDEX, value)
+
+
+def op_nest(layout: Layout, cmd: str, *children: bytes) -> bytes:
+    return nl.nest(layout.attr[cmd], *children)
+
+
+def test_both_families_registered_with_peers_group(sock, layout):
+    fam = sock.resolve(layout.family)
+    assert MCAST_GROUP_PEERS in fam.groups
+    assert fam.maxattr == max(layout.attr)
+
+
+def test_families_resolvable_from_fresh_netns(netns):
+    ns = netns()
+    code = (
+        "import json; from pyharness import nl; s = nl.GenlSocket(); "
+        "print(json.dumps({n: s.resolve(n).groups for n in ('ovpn-dco', 'ovpn-dco-v2')}))"
+    )
+    out = sh(f"ip netns exec {ns} {sys.executable} -c '{code}'").stdout
+    groups = json.loads(out)
+    assert set(groups) == {"ovpn-dco", "ovpn-dco-v2"}
+    assert all(MCAST_GROUP_PEERS in g for g in groups.values())
+
+
+def test_unknown_family_name_is_enoent(sock):
+    with pytest.raises(nl.NetlinkError) as exc:
+        sock.resolve("ovpn-dco-v3")
+    assert exc.value.errno == errno.ENOENT
+
+
+UNPRIVILEGED = r"""
+import json, sys
+from pyharness import nl
+from pyharness.consts import LAYOUTS
+out = {}
+with nl.GenlSocket() as s:
+    for lay in LAYOUTS:
+        fam = s.resolve(lay.family)
+        for cmd in lay.cmd:
+            if cmd.name == "UNSPEC":
+                continue
+            for dump in (False, True):
+                try:
+                    s.request(fam.id, cmd, nl.u32(lay.attr.IFINDEX, int(sys.argv[1])), dump=dump)
+                    res = 0
+                except nl.NetlinkError as e:
+                    res = e.errno
+                out[f"{lay.family}:{cmd.name}:{'dump' if dump else 'do'}"] = res
+print(json.dumps(out))
+"""
+
+
+def test_every_command_needs_cap_net_admin(ovpn_dev):
+    _, idx = ovpn_dev()
+    proc = subprocess.run(
+        ["setpriv", "--bounding-set=-net_admin", "--inh-caps=-net_admin", sys.executable, "-c", UNPRIVILEGED, str(idx)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    results = json.loads(proc.stdout)
+    assert len(results) == 2 * sum(len(commands(lay)) for lay in LAYOUTS)
+    assert {k: v for k, v in results.items() if v != errno.EPERM} == {}
+
+
+def test_privileged_caller_passes_the_permission_check(sock, layout, ovpn_dev):
+    _, idx = ovpn_dev()
+    for cmd in commands(layout):
+        with pytest.raises(nl.NetlinkError) as exc:
+            request(sock, layout, cmd.name, ifindex(layout, idx))
+        assert exc.value.errno != errno.EPERM, cmd.name
+
+
+def test_missing_ifindex_rejected(sock, layout):
+    for cmd in commands(layout):
+        with pytest.raises(nl.NetlinkError) as exc:
+            request(sock, layout, cmd.name)
+        assert exc.value.errno == errno.EINVAL, cmd.name
+        assert exc.value.extack, cmd.name
+
+
+def test_ifindex_of_other_device_kind_rejected(sock, layout):
+    lo = int(sh("cat /sys/class/net/lo/ifindex").stdout)
+    with pytest.raises(nl.NetlinkError) as exc:
+        request(sock, layout, "NEW_PEER", ifindex(layout, lo), op_nest(layout, "NEW_PEER", nl.u32(1, 1)))
+    assert exc.value.errno == errno.ENODEV
+    assert exc.value.extack
+
+
+def test_ifindex_that_does_not_exist_rejected(sock, layout):
+    with pytest.raises(nl.NetlinkError) as exc:
+        request(sock, layout, "SWAP_KEYS", ifindex(layout, 0x7FFFFFF0))
+    assert exc.value.errno == errno.ENODEV
+    assert exc.value.extack
+
+
+def test_device_of_another_netns_not_reachable(sock, layout, netns, ovpn_dev):
+    ns = netns()
+    _, idx = ovpn_dev(Mode.MP, netns=ns)
+    own = {int(x) for x in sh("cat /sys/class/net/*/ifindex").stdout.split()}
+    if idx in own:
+        pytest.skip("ifindex collides with a device of this netns")
+    with pytest.raises(nl.NetlinkError) as exc:
+        request(sock, layout, "SWAP_KEYS", ifindex(layout, idx), op_nest(layout, "SWAP_KEYS", nl.u32(1, 1)))
+    assert exc.value.errno == errno.ENODEV
+
+
+def test_unknown_command_not_supported(sock, layout):
+    fam = sock.resolve(layout.family)
+    with pytest.raises(nl.NetlinkError) as exc:
+        sock.request(fam.id, max(layout.cmd) + 1, b"")
+    assert exc.value.errno == errno.EOPNOTSUPP
+
+
+def valid_children(cmd: str) -> list[bytes]:
+    """Attributes of a command's nest that pass validation."""
+    keydir = nl.nest(
+        NewKeyAttr.ENCRYPT_KEY, nl.attr(KeyDirAttr.CIPHER_KEY, b"k" * 32), nl.attr(KeyDirAttr.NONCE_TAIL, b"n" * 8)
+    )
+    return {
+        "NEW_PEER": [nl.u32(NewPeerAttr.PEER_ID, 1), nl.u32(NewPeerAttr.SOCKET, 0)],
+        "SET_PEER": [nl.u32(SetPeerAttr.PEER_ID, 1), nl.u32(SetPeerAttr.KEEPALIVE_INTERVAL, 10)],
+        "DEL_PEER": [nl.u32(DelPeerAttr.PEER_ID, 1)],
+        "NEW_KEY": [
+            nl.u32(NewKeyAttr.PEER_ID, 1),
+            nl.u8(NewKeyAttr.KEY_SLOT, 0),
+            nl.u8(NewKeyAttr.KEY_ID, 0),
+            nl.u16(NewKeyAttr.CIPHER_ALG, 1),
+            keydir,
+        ],
+        "SWAP_KEYS": [nl.u32(1, 1)],
+        "DEL_KEY": [nl.u32(DelKeyAttr.PEER_ID, 1), nl.u8(DelKeyAttr.KEY_SLOT, 1)],
+        "GET_PEER": [nl.u32(GetPeerAttr.PEER_ID, 1)],
+        "PACKET": [nl.u32(PacketAttr.PEER_ID, 1), nl.attr(PacketAttr.PACKET, b"\x38" + b"c" * 20)],
+    }[cmd]
+
+
+def valid_nest(layout: Layout, cmd: str) -> bytes:
+    return op_nest(layout, cmd, *valid_children(cmd))
+
+
+def op_commands(layout: Layout) -> list[str]:
+    return [c for c in OP_NEST if c in layout.attr.__members__]
+
+
+def test_valid_requests_reach_the_command(sock, layout, ovpn_dev):
+    """Control: well-formed requests pass validation and get the command's own answer."""
+    _, idx = ovpn_dev()
+    for cmd in op_commands(layout):
+        with pytest.raises(nl.NetlinkError) as exc:
+            request(sock, layout, cmd, ifindex(layout, idx), valid_nest(layout, cmd))
+        assert exc.value.errno == errno.EOPNOTSUPP, cmd
+        assert exc.value.extack, cmd
+
+
+def expect_einval(sock: nl.GenlSocket, layout: Layout, cmd: str, *attrs: bytes) -> nl.NetlinkError:
+    with pytest.raises(nl.NetlinkError) as exc:
+        request(sock, layout, cmd, *attrs)
+    assert exc.value.errno == errno.EINVAL
+    assert exc.value.extack, "EINVAL without an extack message"
+    return exc.value
+
+
+def test_unknown_top_level_attribute_rejected(sock, layout, ovpn_dev):
+    _, idx = ovpn_dev()
+    for cmd in op_commands(layout):
+        expect_einval(sock, layout, cmd, ifindex(layout, idx), valid_nest(layout, cmd), nl.u32(max(layout.attr) + 1, 1))
+
+
+def test_unknown_nested_attribute_rejected(sock, layout, ovpn_dev):
+    _, idx = ovpn_dev()
+    for cmd in op_commands(layout):
+        bad = op_nest(layout, cmd, *valid_children(cmd), nl.u32(max(OP_NEST[cmd]) + 1, 7))
+        expect_einval(sock, layout, cmd, ifindex(layout, idx), bad)
+
+
+def test_attribute_of_wrong_width_rejected(sock, layout, ovpn_dev):
+    _, idx = ovpn_dev()
+    # ifindex as u16, peer id as u64, key slot as u32, cipher as u8
+    expect_einval(sock, layout, "SWAP_KEYS", nl.u16(layout.attr.IFINDEX, idx))
+    expect_einval(
+        sock, layout, "DEL_PEER", ifindex(layout, idx), op_nest(layout, "DEL_PEER", nl.u64(DelPeerAttr.PEER_ID, 1))
+    )
+    expect_einval(
+        sock,
+        layout,
+        "DEL_KEY",
+        ifindex(layout, idx),
+        op_nest(layout, "DEL_KEY", nl.u32(DelKeyAttr.PEER_ID, 1), nl.u32(DelKeyAttr.KEY_SLOT, 0)),
+    )
+    expect_einval(
+        sock,
+        layout,
+        "NEW_KEY",
+        ifindex(layout, idx),
+        op_nest(layout, "NEW_KEY", nl.u32(NewKeyAttr.PEER_ID, 1), nl.u8(NewKeyAttr.CIPHER_ALG, 1)),
+    )
+
+
+def test_operation_nest_must_be_nested(sock, layout, ovpn_dev):
+    _, idx = ovpn_dev()
+    expect_einval(sock, layout, "DEL_PEER", ifindex(layout, idx), nl.u32(layout.attr.DEL_PEER, 1))
+
+
+OUT_OF_RANGE = [
+    ("peer id above 24 bits", "DEL_PEER", lambda: [nl.u32(DelPeerAttr.PEER_ID, 0x1000000)]),
+    ("key slot 2", "DEL_KEY", lambda: [nl.u32(DelKeyAttr.PEER_ID, 1), nl.u8(DelKeyAttr.KEY_SLOT, 2)]),
+    ("key id 8", "NEW_KEY", lambda: [nl.u32(NewKeyAttr.PEER_ID, 1), nl.u8(NewKeyAttr.KEY_ID, 8)]),
+    ("cipher none", "NEW_KEY", lambda: [nl.u32(NewKeyAttr.PEER_ID, 1), nl.u16(NewKeyAttr.CIPHER_ALG, 0)]),
+    ("cipher 3", "NEW_KEY", lambda: [nl.u32(NewKeyAttr.PEER_ID, 1), nl.u16(NewKeyAttr.CIPHER_ALG, 3)]),
+    (
+        "nonce tail of 7 bytes",
+        "NEW_KEY",
+        lambda: [
+            nl.u32(NewKeyAttr.PEER_ID, 1),
+            nl.nest(
+                NewKeyAttr.ENCRYPT_KEY,
+                nl.attr(KeyDirAttr.CIPHER_KEY, b"k" * 16),
+                nl.attr(KeyDirAttr.NONCE_TAIL, b"n" * 7),
+            ),
+        ],
+    ),
+    (
+        "nonce tail of 9 bytes",
+        "NEW_KEY",
+        lambda: [
+            nl.u32(NewKeyAttr.PEER_ID, 1),
+            nl.nest(
+                NewKeyAttr.DECRYPT_KEY,
+                nl.attr(KeyDirAttr.CIPHER_KEY, b"k" * 16),
+                nl.attr(KeyDirAttr.NONCE_TAIL, b"n" * 9),
+            ),
+        ],
+    ),
+    (
+        "cipher key of 33 bytes",
+        "NEW_KEY",
+        lambda: [
+            nl.u32(NewKeyAttr.PEER_ID, 1),
+            nl.nest(
+                NewKeyAttr.ENCRYPT_KEY,
+                nl.attr(KeyDirAttr.CIPHER_KEY, b"k" * 33),
+                nl.attr(KeyDirAttr.NONCE_TAIL, b"n" * 8),
+            ),
+        ],
+    ),
+    (
+        "remote sockaddr of 8 bytes",
+        "NEW_PEER",
+        lambda: [nl.u32(NewPeerAttr.PEER_ID, 1), nl.attr(NewPeerAttr.SOCKADDR_REMOTE, b"\x02\x00" + b"\x00" * 6)],
+    ),
+    (
+        "IPv6 address of 4 bytes",
+        "NEW_PEER",
+        lambda: [nl.u32(NewPeerAttr.PEER_ID, 1), nl.attr(NewPeerAttr.IPV6, b"\x00" * 4)],
+    ),
+]
+
+
+@pytest.mark.parametrize(("what", "cmd", "children"), OUT_OF_RANGE, ids=[o[0] for o in OUT_OF_RANGE])
+def test_out_of_range_value_rejected(sock, layout, ovpn_dev, what, cmd, children):
+    _, idx = ovpn_dev()
+    err = expect_einval(sock, layout, cmd, ifindex(layout, idx), op_nest(layout, cmd, *children()))
+    assert err.offset is not None, f"{what}: the error does not point at the attribute"
+
+
+def test_del_peer_reason_range_follows_family(sock, layout, ovpn_dev):
+    _, idx = ovpn_dev()
+    top = max(layout.reason)
+    expect_einval(
+        sock,
+        layout,
+        "DEL_PEER",
+        ifindex(layout, idx),
+        op_nest(layout, "DEL_PEER", nl.u32(DelPeerAttr.PEER_ID, 1), nl.u8(DelPeerAttr.REASON, top + 1)),
+    )
+    with pytest.raises(nl.NetlinkError) as exc:
+        request(
+            sock,
+            layout,
+            "DEL_PEER",
+            ifindex(layout, idx),
+            op_nest(layout, "DEL_PEER", nl.u32(DelPeerAttr.PEER_ID, 1), nl.u8(DelPeerAttr.REASON, top)),
+        )
+    assert exc.value.errno != errno.EINVAL
+
+
+def test_packet_api_only_in_ovpn_dco_family(sock):
+    fam = sock.resolve(DCO_V2.family)
+    assert "PACKET" not in DCO_V2.attr.__members__
+    with pytest.raises(nl.NetlinkError) as exc:
+        sock.request(fam.id, DCO.cmd.PACKET, b"")  # 8 is not a command of ovpn-dco-v2
+    assert exc.value.errno == errno.EOPNOTSUPP

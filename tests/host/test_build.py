@@ -1,0 +1,39 @@
+"""The out-of-tree build: clean with W=1, for the harness and for plain make."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+
+from pyharness import build, kernels, paths
+
+
+@pytest.fixture(scope="module")
+def kernel() -> kernels.Kernel:
+    return kernels.select()
+
+
+def modinfo(path: str, field: str) -> list[str]:
+    out = subprocess.run(["modinfo", "-F", field, path], check=True, capture_output=True, text=True).stdout
+    return out.split("\n")[:-1]
+
+
+@pytest.mark.parametrize("debug", [False, True], ids=["release", "debug"])
+def test_module_builds_without_warnings_at_w1(kernel, debug):
+    result = build.build(kernel, debug=debug)
+    assert result.module.name == "ovpn-dco.ko"
+    assert result.warnings == []
+    assert modinfo(str(result.module), "vermagic")[0].split()[0] == kernel.release
+
+
+def test_plain_make_builds_against_kdir(kernel, tmp_path):
+    for part in ("kernel", "uapi"):
+        shutil.copytree(paths.REPO / part, tmp_path / part)
+    shutil.copy(paths.REPO / "Makefile", tmp_path / "Makefile")
+    proc = subprocess.run(["make", "-C", str(tmp_path), f"KDIR={kernel.build_dir}"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    module = tmp_path / "kernel" / "ovpn-dco.ko"
+    assert module.exists()
+    assert modinfo(str(module), "name") == ["ovpn_dco"]

@@ -1,0 +1,60 @@
+"""The VM runner: accelerator choice, command status and output, bounded runs."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+
+import pytest
+
+from pyharness import kernels, vm
+
+
+@pytest.fixture(scope="module")
+def kernel() -> kernels.Kernel:
+    return kernels.select()
+
+
+def test_tcg_disables_kvm_in_vng(kernel):
+    assert "--disable-kvm" in vm.GuestVM(kernel, accel="tcg").command("true")
+    assert "--disable-kvm" not in vm.GuestVM(kernel, accel="kvm").command("true")
+
+
+def test_accel_can_be_forced(kernel, monkeypatch):
+    monkeypatch.setenv("OVPN_DCO_ACCEL", "tcg")
+    assert vm.detect_accel(kernel) == "tcg"
+
+
+def test_probe_result_is_one_of_the_two_accelerators(kernel, monkeypatch, tmp_path):
+    monkeypatch.delenv("OVPN_DCO_ACCEL", raising=False)
+    monkeypatch.setenv("OVPN_DCO_CACHE", str(tmp_path))
+    start = time.monotonic()
+    accel = vm.detect_accel(kernel)
+    assert accel in ("kvm", "tcg")
+    assert time.monotonic() - start < vm.PROBE_SECONDS + 15
+    assert (tmp_path / f"accel-{vm._boot_id()}").read_text().strip() == accel
+
+
+def test_guest_command_status_and_output(kernel):
+    lines: list[str] = []
+    result = vm.GuestVM(kernel).run("uname -r; id -u; exit 7", timeout=300, on_output=lines.append)
+    assert result.returncode == 7
+    assert not result.timed_out
+    assert kernel.release in lines
+    assert "0" in lines
+
+
+def qemu_count() -> int:
+    out = subprocess.run(["pgrep", "-c", "-f", "qemu-system"], capture_output=True, text=True).stdout
+    return int(out.strip() or 0)
+
+
+def test_timeout_kills_the_guest(kernel):
+    before = qemu_count()
+    result = vm.GuestVM(kernel).run("sleep 600", timeout=20)
+    assert result.timed_out
+    assert result.returncode == 124
+    assert "timed out after 20 s" in result.output
+    assert result.seconds < 60
+    time.sleep(1)
+    assert qemu_count() == before
