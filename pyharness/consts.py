@@ -203,6 +203,31 @@ class PacketAttr(IntEnum):
     PEER_ID = 2
 
 
+class PeerStatsAttr(IntEnum):
+    """Unused on the wire; part of the ABI of both headers (its UNSPEC has an ATTR_ infix)."""
+
+    ATTR_UNSPEC = 0
+    BYTES = 1
+    PACKETS = 2
+
+
+class PeerAttr(IntEnum):
+    """Unused on the wire; part of the ABI of both headers."""
+
+    UNSPEC = 0
+    PEER_ID = 1
+    SOCKADDR_REMOTE = 2
+    IPV4 = 3
+    IPV6 = 4
+    LOCAL_IP = 5
+    KEEPALIVE_INTERVAL = 6
+    KEEPALIVE_TIMEOUT = 7
+    ENCRYPT_KEY = 8
+    DECRYPT_KEY = 9
+    RX_STATS = 10
+    TX_STATS = 11
+
+
 class IflaOvpn(IntEnum):
     UNSPEC = 0
     MODE = 1
@@ -261,6 +286,8 @@ C_NAMES: dict[type[IntEnum], tuple[str, str]] = {
     GetPeerRespAttr: ("ovpn_netlink_get_peer_response_attrs", "OVPN_GET_PEER_RESP_ATTR_"),
     GetPeerRespAttrV2: ("ovpn_netlink_get_peer_response_attrs", "OVPN_GET_PEER_RESP_ATTR_"),
     PacketAttr: ("ovpn_netlink_packet_attrs", "OVPN_PACKET_ATTR_"),
+    PeerStatsAttr: ("ovpn_netlink_peer_stats_attrs", "OVPN_PEER_STATS_"),
+    PeerAttr: ("ovpn_netlink_peer_attrs", "OVPN_PEER_ATTR_"),
     IflaOvpn: ("ovpn_ifla_attrs", "IFLA_OVPN_"),
     Mode: ("ovpn_mode", "OVPN_MODE_"),
 }
@@ -283,6 +310,8 @@ HEADER_ENUMS: dict[str, tuple[type[IntEnum], ...]] = {
         GetPeerAttr,
         GetPeerRespAttr,
         PacketAttr,
+        PeerStatsAttr,
+        PeerAttr,
         IflaOvpn,
         Mode,
     ),
@@ -302,6 +331,8 @@ HEADER_ENUMS: dict[str, tuple[type[IntEnum], ...]] = {
         GetPeerAttr,
         GetPeerRespAttrV2,
         PacketAttr,
+        PeerStatsAttr,
+        PeerAttr,
         IflaOvpn,
         Mode,
     ),

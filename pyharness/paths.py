@@ -15,7 +15,7 @@ SHIMS = Path(__file__).resolve().parent / "shims"
 
 def cache_dir() -> Path:
     """Directory for built modules, downloaded kernels and probe results."""
-    base = os.environ.get("OVPN_DCO_CACHE", "/var/cache/ovpn-dco")
+    base = os.environ.get("OVPN_DCO_CACHE", "/var/lib/ovpn-dco")
     path = Path(base)
     path.mkdir(parents=True, exist_ok=True)
     return path

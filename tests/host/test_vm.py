@@ -45,8 +45,9 @@ def test_guest_command_status_and_output(kernel):
 
 
 def qemu_count() -> int:
-    out = subprocess.run(["pgrep", "-c", "-f", "qemu-system"], capture_output=True, text=True).stdout
-    return int(out.strip() or 0)
+    """Live (not zombie) qemu processes."""
+    out = subprocess.run(["ps", "-eo", "stat=,comm="], capture_output=True, text=True, check=True).stdout
+    return sum(1 for line in out.splitlines() if "qemu-system" in line and not line.startswith("Z"))
 
 
 def test_timeout_kills_the_guest(kernel):
