@@ -25,7 +25,19 @@
 #include <linux/netdevice.h>
 #include <linux/version.h>
 #include <net/genetlink.h>
+#include <net/inet_sock.h>
 #include <net/rtnetlink.h>
+#include <net/udp_tunnel.h>
+#include <linux/udp.h>
+
+/*
+ * skb_gso_segment() moved from <linux/netdevice.h> to <net/gso.h> in 6.5,
+ * backported to 6.4.10 and to distribution kernels: test for the header
+ * (quoted: found through the kernel's include path all the same).
+ */
+#if __has_include("net/gso.h")
+#include <net/gso.h>
+#endif
 
 #include "main.h"
 
@@ -105,6 +117,102 @@ ovpn_compat_dump_attrs(struct netlink_callback *cb)
 	{ .name = grp_name, .flags = GENL_MCAST_CAP_NET_ADMIN }
 #else
 #define OVPN_COMPAT_MCGRP(grp_name)	{ .name = grp_name }
+#endif
+
+/*
+ * udp_sock.encap_type of our sockets. 6.16 has UDP_ENCAP_OVPNINUDP for the
+ * in-tree "ovpn" driver; before, a private value no other user has.
+ */
+#ifdef UDP_ENCAP_OVPNINUDP
+#define OVPN_UDP_ENCAP	UDP_ENCAP_OVPNINUDP
+#else
+#define OVPN_UDP_ENCAP	100
+#endif
+
+/*
+ * Multicast loopback of a socket: a bit field of struct inet_sock until
+ * 6.6, a bit of inet_sk(sk)->inet_flags since (inet_test_bit() appeared
+ * with it). setup_udp_tunnel_sock() clears it; detaching restores it.
+ */
+static inline bool ovpn_compat_get_mc_loop(struct sock *sk)
+{
+#ifdef inet_test_bit
+	return inet_test_bit(MC_LOOP, sk);
+#else
+	return inet_sk(sk)->mc_loop;
+#endif
+}
+
+static inline void ovpn_compat_set_mc_loop(struct sock *sk, bool on)
+{
+#ifdef inet_assign_bit
+	inet_assign_bit(MC_LOOP, sk, on);
+#else
+	inet_sk(sk)->mc_loop = on;
+#endif
+}
+
+/*
+ * udp_tunnel_xmit_skb() and udp_tunnel6_xmit_skb() take a trailing IP
+ * control block flags argument since 6.17 (not compiled yet). The device
+ * argument of the IPv6 one is only used for statistics: always NULL here,
+ * so that the device's tstats keep counting inner packets only.
+ */
+static inline void
+ovpn_compat_udp_tunnel_xmit_skb(struct rtable *rt, struct sock *sk,
+				struct sk_buff *skb, __be32 src, __be32 dst,
+				u8 tos, u8 ttl, __be16 df, __be16 src_port,
+				__be16 dst_port, bool xnet, bool nocheck)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 17, 0)
+	udp_tunnel_xmit_skb(rt, sk, skb, src, dst, tos, ttl, df, src_port,
+			    dst_port, xnet, nocheck, 0);
+#else
+	udp_tunnel_xmit_skb(rt, sk, skb, src, dst, tos, ttl, df, src_port,
+			    dst_port, xnet, nocheck);
+#endif
+}
+
+#if IS_ENABLED(CONFIG_IPV6)
+static inline void
+ovpn_compat_udp_tunnel6_xmit_skb(struct dst_entry *dst, struct sock *sk,
+				 struct sk_buff *skb, struct in6_addr *saddr,
+				 struct in6_addr *daddr, u8 prio, u8 ttl,
+				 __be32 label, __be16 src_port,
+				 __be16 dst_port, bool nocheck)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 17, 0)
+	udp_tunnel6_xmit_skb(dst, sk, skb, NULL, saddr, daddr, prio, ttl,
+			     label, src_port, dst_port, nocheck, 0);
+#else
+	udp_tunnel6_xmit_skb(dst, sk, skb, NULL, saddr, daddr, prio, ttl,
+			     label, src_port, dst_port, nocheck);
+#endif
+}
+#endif
+
+/*
+ * The completion callback of a crypto request: up to 6.2 it receives the
+ * struct crypto_async_request, whose ->data is the pointer given to
+ * aead_request_set_callback(); since 6.3 it receives that pointer itself.
+ * No macro came with the change, hence the version test.
+ *
+ * OVPN_COMPAT_CRYPTO_DONE(name, fn) defines "static void name(...)", a
+ * callback with the running kernel's signature that calls
+ * "void fn(void *data, int err)".
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+#define OVPN_COMPAT_CRYPTO_DONE(name, fn)				\
+	static void name(void *data, int err)				\
+	{								\
+		fn(data, err);						\
+	}
+#else
+#define OVPN_COMPAT_CRYPTO_DONE(name, fn)				\
+	static void name(struct crypto_async_request *req, int err)	\
+	{								\
+		fn(req->data, err);					\
+	}
 #endif
 
 #endif /* _NET_OVPN_DCO_COMPAT_H_ */

@@ -1,31 +1,397 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * ovpn-dco: OpenVPN data channel offload - data path
+ *
+ * TX: ovpn_net_xmit() (bottom halves disabled, lockless) segments GSO
+ * packets once, then encrypts each packet inline with the peer's primary
+ * key and hands it to the transport. RX: the transport hands over each
+ * DATA_V2 packet with a reference on its peer (ovpn_recv(), softirq); it
+ * is decrypted inline and delivered through GRO.
+ *
+ * Encryption and decryption may complete asynchronously (-EINPROGRESS):
+ * the *_post() functions then run from the crypto completion (softirq).
+ * Between the two halves the packet holds a reference on its peer in
+ * ovpn_skb_cb(skb)->peer; the crypto code holds its own on the key slot.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/if_ether.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
 #include <linux/netdevice.h>
 #include <linux/skbuff.h>
+#include <linux/string.h>
+#include <net/gro_cells.h>
+#include <net/ip.h>
+#include <net/netfilter/nf_conntrack.h>
 
+#include "compat.h"
+#include "crypto.h"
+#include "crypto_aead.h"
 #include "io.h"
+#include "ovpnstruct.h"
+#include "peer.h"
+#include "proto.h"
+#include "stats.h"
+#include "udp.h"
+
+/* the keepalive ping: the whole plaintext of a DATA_V2 packet */
+static const u8 ovpn_keepalive_message[] = {
+	0x2a, 0x18, 0x7b, 0xf3, 0x64, 0x1e, 0xb4, 0xcb,
+	0x07, 0xed, 0x2d, 0x0a, 0x98, 0x1f, 0xc7, 0x48,
+};
+
+static bool ovpn_is_keepalive(struct sk_buff *skb)
+{
+	if (skb->len != sizeof(ovpn_keepalive_message) ||
+	    !pskb_may_pull(skb, sizeof(ovpn_keepalive_message)))
+		return false;
+
+	return !memcmp(skb->data, ovpn_keepalive_message,
+		       sizeof(ovpn_keepalive_message));
+}
+
+/* the protocol of a plaintext: ETH_P_IP, ETH_P_IPV6 or 0 (not IP) */
+static __be16 ovpn_rx_protocol(struct sk_buff *skb)
+{
+	if (!pskb_may_pull(skb, 1))
+		return 0;
+
+	switch (skb->data[0] >> 4) {
+	case 4:
+		if (pskb_may_pull(skb, sizeof(struct iphdr)))
+			return htons(ETH_P_IP);
+		break;
+	case 6:
+		if (pskb_may_pull(skb, sizeof(struct ipv6hdr)))
+			return htons(ETH_P_IPV6);
+		break;
+	}
+
+	return 0;
+}
+
+/* an IPv4 or IPv6 packet whose version matches skb->protocol */
+static bool ovpn_tx_is_ip(struct sk_buff *skb)
+{
+	switch (skb->protocol) {
+	case htons(ETH_P_IP):
+		return pskb_may_pull(skb, sizeof(struct iphdr)) &&
+		       (skb->data[0] >> 4) == 4;
+	case htons(ETH_P_IPV6):
+		return pskb_may_pull(skb, sizeof(struct ipv6hdr)) &&
+		       (skb->data[0] >> 4) == 6;
+	}
+
+	return false;
+}
+
+/*
+ * Second half of RX: count, float, deliver. Consumes the packet and the
+ * peer reference in its control block.
+ */
+static void ovpn_decrypt_post(struct sk_buff *skb, int err)
+{
+	struct ovpn_peer *peer = ovpn_skb_cb(skb)->peer;
+	struct ovpn_struct *ovpn = peer->ovpn;
+	unsigned int len;
+	__be16 proto;
+
+	if (unlikely(err)) {
+		switch (err) {
+		case -EBADMSG:
+			net_dbg_ratelimited("%s: peer %u: bad tag\n",
+					    netdev_name(ovpn->dev), peer->id);
+			ovpn_rx_drop(ovpn, OVPN_STAT_RX_AUTH_FAILED);
+			break;
+		case -EINVAL:
+		case -EEXIST:
+		case -ERANGE:
+			ovpn_rx_drop(ovpn, OVPN_STAT_RX_REPLAY);
+			break;
+		default:
+			dev_core_stats_rx_dropped_inc(ovpn->dev);
+			break;
+		}
+		goto drop;
+	}
+
+	/* authentic and fresh: only now may the peer's address change */
+	ovpn_peer_float(peer, skb);
+	WRITE_ONCE(peer->last_recv, jiffies);
+
+	len = skb->len;
+	ovpn_peer_stat_add(&peer->stats.link_rx, len + OVPN_DATA_V2_OVERHEAD);
+	ovpn_peer_stat_add(&peer->stats.vpn_rx, len);
+
+	if (ovpn_is_keepalive(skb)) {
+		ovpn_stats_inc(ovpn, OVPN_STAT_RX_KEEPALIVE);
+		consume_skb(skb);
+		goto out;
+	}
+
+	proto = ovpn_rx_protocol(skb);
+	if (unlikely(!proto)) {
+		net_dbg_ratelimited("%s: peer %u: non-IP payload\n",
+				    netdev_name(ovpn->dev), peer->id);
+		ovpn_rx_drop(ovpn, OVPN_STAT_RX_MALFORMED);
+		goto drop;
+	}
+
+	/* nothing of the outer packet survives */
+	skb_scrub_packet(skb, true);
+	skb->dev = ovpn->dev;
+	skb->protocol = proto;
+	skb->encapsulation = 0;
+	skb_reset_mac_header(skb);
+	skb_reset_network_header(skb);
+	skb_reset_transport_header(skb);
+	/* the AEAD tag vouches for the bytes the peer's stack checksummed */
+	skb->ip_summed = CHECKSUM_UNNECESSARY;
+	skb->csum_level = 0;
+
+	if (likely(gro_cells_receive(&ovpn->gro_cells, skb) == NET_RX_SUCCESS))
+		dev_sw_netstats_rx_add(ovpn->dev, len);
+	goto out;
+
+drop:
+	kfree_skb(skb);
+out:
+	ovpn_peer_put(peer);
+}
+
+static void ovpn_decrypt_done(struct sk_buff *skb, int err)
+{
+	ovpn_decrypt_post(skb, err);
+}
+
+/**
+ * ovpn_recv - decrypt and deliver a DATA_V2 packet
+ * @peer: the peer named by the packet's peer id; its reference is consumed
+ * @skb: the packet, skb->data at the DATA_V2 header, at least
+ *	OVPN_DATA_V2_OVERHEAD bytes long with the first
+ *	OVPN_OPCODE_SIZE in the linear part; consumed
+ *
+ * Context: softirq.
+ */
+void ovpn_recv(struct ovpn_peer *peer, struct sk_buff *skb)
+{
+	struct ovpn_crypto_key_slot *ks;
+	u8 key_id = skb->data[0] & OVPN_KEY_ID_MASK;
+	int ret;
+
+	ks = ovpn_crypto_key_id_to_slot(&peer->crypto, key_id);
+	if (unlikely(!ks)) {
+		net_dbg_ratelimited("%s: peer %u: no key with id %u\n",
+				    netdev_name(peer->ovpn->dev), peer->id,
+				    key_id);
+		ovpn_rx_drop(peer->ovpn, OVPN_STAT_RX_NO_KEY);
+		kfree_skb(skb);
+		ovpn_peer_put(peer);
+		return;
+	}
+
+	memset(ovpn_skb_cb(skb), 0, sizeof(struct ovpn_skb_cb));
+	ovpn_skb_cb(skb)->peer = peer;
+
+	ret = ovpn_aead_decrypt(ks, skb, ovpn_decrypt_done);
+	ovpn_crypto_key_slot_put(ks);
+	if (ret != -EINPROGRESS)
+		ovpn_decrypt_post(skb, ret);
+}
+
+/*
+ * Second half of TX: send and count. Consumes the packet and the peer
+ * reference in its control block.
+ */
+static void ovpn_encrypt_post(struct sk_buff *skb, int err, bool keepalive)
+{
+	struct ovpn_peer *peer = ovpn_skb_cb(skb)->peer;
+	struct ovpn_struct *ovpn = peer->ovpn;
+	unsigned int len;
+
+	if (unlikely(err)) {
+		if (err == -ERANGE) {
+			net_dbg_ratelimited("%s: peer %u: key exhausted\n",
+					    netdev_name(ovpn->dev), peer->id);
+			ovpn_tx_drop(ovpn, OVPN_STAT_TX_KEY_EXHAUSTED);
+		} else {
+			ovpn_tx_drop(ovpn, OVPN_STAT_TX_ERRORS);
+		}
+		kfree_skb(skb);
+		goto out;
+	}
+
+	/* the whole DATA_V2 packet: the UDP payload */
+	len = skb->len;
+	if (unlikely(ovpn_udp_send_skb(peer, skb))) {
+		ovpn_tx_drop(ovpn, OVPN_STAT_TX_ERRORS);
+		goto out;
+	}
+
+	ovpn_peer_stat_add(&peer->stats.link_tx, len);
+	ovpn_peer_stat_add(&peer->stats.vpn_tx, len - OVPN_DATA_V2_OVERHEAD);
+	WRITE_ONCE(peer->last_sent, jiffies);
+
+	if (keepalive)
+		ovpn_stats_inc(ovpn, OVPN_STAT_TX_KEEPALIVE);
+	else
+		dev_sw_netstats_tx_add(ovpn->dev, 1,
+				       len - OVPN_DATA_V2_OVERHEAD);
+out:
+	ovpn_peer_put(peer);
+}
+
+static void ovpn_encrypt_done(struct sk_buff *skb, int err)
+{
+	ovpn_encrypt_post(skb, err, false);
+}
+
+static void ovpn_encrypt_keepalive_done(struct sk_buff *skb, int err)
+{
+	ovpn_encrypt_post(skb, err, true);
+}
+
+/*
+ * Encrypt one packet (not GSO) for @peer, then send it. The caller holds
+ * a reference on @peer; the packet takes its own. Consumes @skb.
+ * Bottom halves disabled.
+ */
+static void ovpn_send(struct ovpn_peer *peer, struct sk_buff *skb,
+		      bool keepalive)
+{
+	struct ovpn_struct *ovpn = peer->ovpn;
+	struct ovpn_crypto_key_slot *ks;
+	int ret;
+
+	skb = skb_share_check(skb, GFP_ATOMIC);
+	if (unlikely(!skb)) {
+		ovpn_tx_drop(ovpn, OVPN_STAT_TX_ERRORS);
+		return;
+	}
+
+	/* the checksum must be in the packet before it is encrypted */
+	if (unlikely((skb->ip_summed == CHECKSUM_PARTIAL &&
+		      skb_checksum_help(skb)) ||
+		     skb_cow_head(skb, OVPN_HEAD_ROOM))) {
+		ovpn_tx_drop(ovpn, OVPN_STAT_TX_ERRORS);
+		goto drop;
+	}
+
+	ks = ovpn_crypto_key_slot_primary(&peer->crypto);
+	if (unlikely(!ks)) {
+		net_dbg_ratelimited("%s: peer %u: no primary key\n",
+				    netdev_name(ovpn->dev), peer->id);
+		ovpn_tx_drop(ovpn, OVPN_STAT_TX_NO_KEY);
+		goto drop;
+	}
+
+	kref_get(&peer->refcount);
+	memset(ovpn_skb_cb(skb), 0, sizeof(struct ovpn_skb_cb));
+	ovpn_skb_cb(skb)->peer = peer;
+
+	ret = ovpn_aead_encrypt(ks, peer->id, skb,
+				keepalive ? ovpn_encrypt_keepalive_done :
+					    ovpn_encrypt_done);
+	if (unlikely(ret == -ERANGE)) {
+		/* packet ids exhausted: retire the key, never wrap */
+		ovpn_crypto_kill_key(&peer->crypto, ks);
+	}
+	ovpn_crypto_key_slot_put(ks);
+
+	if (ret != -EINPROGRESS)
+		ovpn_encrypt_post(skb, ret, keepalive);
+	return;
+
+drop:
+	kfree_skb(skb);
+}
 
 /**
  * ovpn_net_xmit - transmit a packet through an ovpn-dco device
  * @skb: the packet (IPv4 or IPv6, no link-layer header)
  * @dev: the ovpn-dco device
  *
- * No peer can exist yet, so every packet is dropped and counted in the
- * device's tx_dropped. When peers arrive, this is where GSO packets get
- * segmented and each segment is encrypted and sent to its peer; with
- * NETIF_F_HW_CSUM set, CHECKSUM_PARTIAL must be resolved before encryption.
+ * Non-IP packets are dropped. The peer is chosen once for the whole
+ * packet (P2P: the one peer); a GSO packet is then segmented and every
+ * segment encrypted and sent. Every drop is counted in the device's
+ * tx_dropped and in a reason counter.
  *
  * Context: called by the core with bottom halves disabled; lockless (lltx).
  * Return: always NETDEV_TX_OK, the packet is consumed.
  */
 netdev_tx_t ovpn_net_xmit(struct sk_buff *skb, struct net_device *dev)
 {
-	dev_core_stats_tx_dropped_inc(dev);
-	dev_kfree_skb_any(skb);
+	struct ovpn_struct *ovpn = netdev_priv(dev);
+	struct sk_buff *segs, *curr, *next;
+	struct ovpn_peer *peer;
+
+	nf_reset_ct(skb);
+
+	if (unlikely(!ovpn_tx_is_ip(skb))) {
+		ovpn_tx_drop(ovpn, OVPN_STAT_TX_MALFORMED);
+		goto drop;
+	}
+
+	peer = ovpn_peer_get_tx(ovpn, skb);
+	if (unlikely(!peer)) {
+		net_dbg_ratelimited("%s: no peer to send to\n",
+				    netdev_name(dev));
+		ovpn_tx_drop(ovpn, OVPN_STAT_TX_NO_PEER);
+		goto drop;
+	}
+
+	if (skb_is_gso(skb)) {
+		segs = skb_gso_segment(skb, 0);
+		if (IS_ERR_OR_NULL(segs)) {
+			ovpn_tx_drop(ovpn, OVPN_STAT_TX_ERRORS);
+			ovpn_peer_put(peer);
+			goto drop;
+		}
+		consume_skb(skb);
+		skb = segs;
+	}
+
+	skb_list_walk_safe(skb, curr, next) {
+		skb_mark_not_on_list(curr);
+		ovpn_send(peer, curr, false);
+	}
+
+	ovpn_peer_put(peer);
 	return NETDEV_TX_OK;
+
+drop:
+	kfree_skb(skb);
+	return NETDEV_TX_OK;
+}
+
+/**
+ * ovpn_xmit_keepalive - send a keepalive ping to a peer
+ * @peer: the peer, held by the caller
+ *
+ * The ping magic goes through the normal TX path as an encrypted DATA_V2
+ * packet; it is counted in the peer's VPN and LINK counters and in
+ * tx_keepalive, not in the device's tstats.
+ *
+ * Context: process context.
+ */
+void ovpn_xmit_keepalive(struct ovpn_peer *peer)
+{
+	struct sk_buff *skb;
+
+	skb = alloc_skb(OVPN_UDP_HEADROOM + OVPN_DATA_V2_OVERHEAD +
+			sizeof(ovpn_keepalive_message), GFP_KERNEL);
+	if (unlikely(!skb)) {
+		ovpn_tx_drop(peer->ovpn, OVPN_STAT_TX_ERRORS);
+		return;
+	}
+
+	skb_reserve(skb, OVPN_UDP_HEADROOM + OVPN_DATA_V2_OVERHEAD);
+	skb_put_data(skb, ovpn_keepalive_message,
+		     sizeof(ovpn_keepalive_message));
+
+	local_bh_disable();
+	ovpn_send(peer, skb, true);
+	local_bh_enable();
 }

@@ -8,6 +8,17 @@
 
 #include <linux/netdevice.h>
 
+struct ovpn_peer;
+struct sk_buff;
+
+/* first byte of an OpenVPN packet: opcode (5 bits), key id (3 bits) */
+#define OVPN_OPCODE_SHIFT	3
+#define OVPN_KEY_ID_MASK	0x07
+/* the only data channel opcode ovpn-dco handles */
+#define OVPN_OP_DATA_V2		9
+
 netdev_tx_t ovpn_net_xmit(struct sk_buff *skb, struct net_device *dev);
+void ovpn_recv(struct ovpn_peer *peer, struct sk_buff *skb);
+void ovpn_xmit_keepalive(struct ovpn_peer *peer);
 
 #endif /* _NET_OVPN_DCO_IO_H_ */

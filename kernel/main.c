@@ -12,6 +12,9 @@
 #include <linux/if_arp.h>
 #include <linux/module.h>
 #include <linux/netdevice.h>
+#include <linux/rcupdate.h>
+#include <linux/workqueue.h>
+#include <net/gro_cells.h>
 #include <net/netlink.h>
 #include <net/rtnetlink.h>
 #include <uapi/linux/ovpn_dco.h>
@@ -21,6 +24,9 @@
 #include "main.h"
 #include "netlink.h"
 #include "ovpnstruct.h"
+#include "peer.h"
+#include "pktid.h"
+#include "stats.h"
 
 /* OpenVPN sets the MTU to --tun-mtu, 1500 by default */
 static_assert(OVPN_MAX_MTU >= ETH_DATA_LEN);
@@ -30,7 +36,48 @@ static_assert(OVPN_MAX_MTU >= ETH_DATA_LEN);
 
 static int ovpn_net_init(struct net_device *dev)
 {
-	return ovpn_compat_tstats_alloc(dev);
+	struct ovpn_struct *ovpn = netdev_priv(dev);
+	int err;
+
+	err = ovpn_compat_tstats_alloc(dev);
+	if (err)
+		return err;
+
+	err = ovpn_stats_alloc(ovpn);
+	if (err)
+		goto err_tstats;
+
+	err = gro_cells_init(&ovpn->gro_cells, dev);
+	if (err)
+		goto err_stats;
+
+	return 0;
+
+err_stats:
+	ovpn_stats_free(ovpn);
+err_tstats:
+	ovpn_compat_tstats_free(dev);
+	return err;
+}
+
+/*
+ * What refers to the device goes before it is unregistered: peers, the
+ * keepalive work, the control packet listener. Done in dellink, and again
+ * (a no-op then) in ndo_uninit for any other way to unregister.
+ */
+static void ovpn_struct_teardown(struct ovpn_struct *ovpn)
+{
+	ovpn_peers_teardown(ovpn);
+	ovpn_nl_unregister_listener(ovpn);
+}
+
+/* RTNL held; the device is down and no RX path can reach GRO any more */
+static void ovpn_net_uninit(struct net_device *dev)
+{
+	struct ovpn_struct *ovpn = netdev_priv(dev);
+
+	ovpn_struct_teardown(ovpn);
+	gro_cells_destroy(&ovpn->gro_cells);
 }
 
 static int ovpn_net_open(struct net_device *dev)
@@ -47,6 +94,7 @@ static int ovpn_net_stop(struct net_device *dev)
 
 static const struct net_device_ops ovpn_netdev_ops = {
 	.ndo_init		= ovpn_net_init,
+	.ndo_uninit		= ovpn_net_uninit,
 	.ndo_open		= ovpn_net_open,
 	.ndo_stop		= ovpn_net_stop,
 	.ndo_start_xmit		= ovpn_net_xmit,
@@ -74,15 +122,19 @@ static void ovpn_get_drvinfo(struct net_device *dev,
 static const struct ethtool_ops ovpn_ethtool_ops = {
 	.get_drvinfo		= ovpn_get_drvinfo,
 	.get_link		= ethtool_op_get_link,
+	.get_sset_count		= ovpn_ethtool_get_sset_count,
+	.get_strings		= ovpn_ethtool_get_strings,
+	.get_ethtool_stats	= ovpn_ethtool_get_stats,
 };
 
 static const struct device_type ovpn_type = {
 	.name = OVPN_DRV_NAME,
 };
 
-/* runs when the device is unregistered, before it is freed */
+/* runs once the last reference on the device is gone, before it is freed */
 static void ovpn_priv_free(struct net_device *dev)
 {
+	ovpn_stats_free(netdev_priv(dev));
 	ovpn_compat_tstats_free(dev);
 }
 
@@ -91,6 +143,8 @@ static void ovpn_setup(struct net_device *dev)
 	struct ovpn_struct *ovpn = netdev_priv(dev);
 
 	ovpn->dev = dev;
+	spin_lock_init(&ovpn->lock);
+	INIT_DELAYED_WORK(&ovpn->keepalive_work, ovpn_keepalive_work);
 
 	/* layer 3 only, point to point, no link-layer header */
 	dev->type = ARPHRD_NONE;
@@ -162,12 +216,13 @@ int ovpn_dev_newlink(struct net_device *dev, struct nlattr *data[],
 /*
  * Called for "ip link del", for every device of a network namespace that
  * goes away and, through rtnl_link_unregister(), for every ovpn-dco device
- * in every namespace when the module is unloaded. Peers, once they exist,
- * are released here before the device is queued for unregistration.
+ * in every namespace when the module is unloaded. Peers go here, with
+ * reason TEARDOWN, before the device is queued for unregistration.
  */
 static void ovpn_dellink(struct net_device *dev, struct list_head *head)
 {
 	netdev_dbg(dev, "deleting\n");
+	ovpn_struct_teardown(netdev_priv(dev));
 	unregister_netdevice_queue(dev, head);
 }
 
@@ -203,6 +258,13 @@ static int __init ovpn_init(void)
 {
 	int err;
 
+	/* CONFIG_OVPN_DCO_DEBUG only; the module does not load if it fails */
+	err = ovpn_pktid_selftest();
+	if (err) {
+		pr_err("packet id self-test failed: %d\n", err);
+		return err;
+	}
+
 	err = rtnl_link_register(&ovpn_link_ops);
 	if (err) {
 		pr_err("cannot register link kind %s: %d\n", OVPN_DRV_NAME,
@@ -221,9 +283,14 @@ static int __init ovpn_init(void)
 
 static void __exit ovpn_cleanup(void)
 {
-	ovpn_nl_unregister();
-	/* deletes every remaining ovpn-dco device, in every namespace */
+	/*
+	 * Deletes every remaining ovpn-dco device, in every namespace: their
+	 * peers' deletion is notified, so the families go afterwards.
+	 */
 	rtnl_link_unregister(&ovpn_link_ops);
+	ovpn_nl_unregister();
+	/* the RCU callbacks that free peers, sockets and listeners */
+	rcu_barrier();
 }
 
 module_init(ovpn_init);

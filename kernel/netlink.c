@@ -218,44 +218,21 @@ err_put:
 }
 
 /*
- * Placeholders: each answers -EOPNOTSUPP, after the common checks passed,
- * until the issue that brings the feature replaces it in ovpn_nl_handlers.
- */
-static int ovpn_nl_peers_todo(struct ovpn_nl_req *req)
-{
-	NL_SET_ERR_MSG(req->extack, "peers are not implemented yet");
-	return -EOPNOTSUPP;
-}
-
-static int ovpn_nl_keys_todo(struct ovpn_nl_req *req)
-{
-	NL_SET_ERR_MSG(req->extack, "keys are not implemented yet");
-	return -EOPNOTSUPP;
-}
-
-static int ovpn_nl_packets_todo(struct ovpn_nl_req *req)
-{
-	NL_SET_ERR_MSG(req->extack,
-		       "control packets over netlink are not implemented yet");
-	return -EOPNOTSUPP;
-}
-
-/*
  * The handler of each operation (doit). It runs with the device held and,
  * except for REGISTER_PACKET, the operation's nest parsed into req->tb.
  * Family-specific ids come from req->fam. Handlers run in parallel
  * (parallel_ops): they do their own locking.
  */
 static int (* const ovpn_nl_handlers[])(struct ovpn_nl_req *req) = {
-	[OVPN_NL_OP_NEW_PEER]		= ovpn_nl_peers_todo,	/* ovpn_nl_new_peer */
-	[OVPN_NL_OP_SET_PEER]		= ovpn_nl_peers_todo,	/* ovpn_nl_set_peer */
-	[OVPN_NL_OP_DEL_PEER]		= ovpn_nl_peers_todo,	/* ovpn_nl_del_peer */
-	[OVPN_NL_OP_NEW_KEY]		= ovpn_nl_keys_todo,	/* ovpn_nl_new_key */
-	[OVPN_NL_OP_SWAP_KEYS]		= ovpn_nl_keys_todo,	/* ovpn_nl_swap_keys */
-	[OVPN_NL_OP_DEL_KEY]		= ovpn_nl_keys_todo,	/* ovpn_nl_del_key */
-	[OVPN_NL_OP_REGISTER_PACKET]	= ovpn_nl_packets_todo,
-	[OVPN_NL_OP_PACKET]		= ovpn_nl_packets_todo,
-	[OVPN_NL_OP_GET_PEER]		= ovpn_nl_peers_todo,	/* ovpn_nl_get_peer */
+	[OVPN_NL_OP_NEW_PEER]		= ovpn_nl_new_peer,
+	[OVPN_NL_OP_SET_PEER]		= ovpn_nl_set_peer,
+	[OVPN_NL_OP_DEL_PEER]		= ovpn_nl_del_peer,
+	[OVPN_NL_OP_NEW_KEY]		= ovpn_nl_new_key,
+	[OVPN_NL_OP_SWAP_KEYS]		= ovpn_nl_swap_keys,
+	[OVPN_NL_OP_DEL_KEY]		= ovpn_nl_del_key,
+	[OVPN_NL_OP_REGISTER_PACKET]	= ovpn_nl_register_packet,
+	[OVPN_NL_OP_PACKET]		= ovpn_nl_packet,
+	[OVPN_NL_OP_GET_PEER]		= ovpn_nl_get_peer,
 };
 
 static_assert(ARRAY_SIZE(ovpn_nl_handlers) == __OVPN_NL_OP_COUNT);
@@ -291,9 +268,9 @@ int ovpn_nl_doit(struct sk_buff *skb, struct genl_info *info)
  * ovpn_nl_get_peer_start - start a GET_PEER dump of either family
  * @cb: the dump; its request carries OVPN_ATTR_IFINDEX only
  *
- * Applies the common checks. A dump of the peers will keep the device
- * held in @cb for ovpn_nl_get_peer_dumpit() and release it in a .done
- * callback; until peers exist every dump is refused here.
+ * Applies the common checks and remembers the device's ifindex in
+ * cb->args[0]: each ovpn_nl_get_peer_dumpit() call looks the device up
+ * again (a dump holds nothing between calls, so it needs no .done).
  *
  * Extack messages reach userspace only on kernels that pass an extack to
  * ->start() (not 6.1); the error code always does.
@@ -311,10 +288,11 @@ int ovpn_nl_get_peer_start(struct netlink_callback *cb)
 	if (ret)
 		return ret;
 
-	ret = ovpn_nl_peers_todo(&req);
+	cb->args[0] = req.dev->ifindex;
+	cb->args[1] = 0;
 
 	dev_put(req.dev);
-	return ret;
+	return 0;
 }
 
 /**
@@ -322,13 +300,36 @@ int ovpn_nl_get_peer_start(struct netlink_callback *cb)
  * @skb: the reply
  * @cb: the dump, started by ovpn_nl_get_peer_start()
  *
- * Not reached yet: ovpn_nl_get_peer_start() refuses every dump.
- *
- * Return: the length of @skb to go on, 0 when done, or a negative errno.
+ * Return: the length of @skb to go on, 0 when done, or a negative errno
+ * (-ENODEV if the device went away meanwhile).
  */
 int ovpn_nl_get_peer_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
-	return -EOPNOTSUPP;
+	struct ovpn_nl_req req = {};
+	struct net_device *dev;
+	int ret;
+
+	req.fam = ovpn_nl_family_by_id(cb->nlh->nlmsg_type);
+	if (WARN_ON_ONCE(!req.fam))
+		return -EINVAL;
+	req.op = OVPN_NL_OP_GET_PEER;
+	req.desc = &req.fam->op[req.op];
+	req.extack = cb->extack;
+
+	dev = dev_get_by_index(sock_net(cb->skb->sk), cb->args[0]);
+	if (!dev)
+		return -ENODEV;
+	if (!ovpn_dev_is_valid(dev)) {
+		dev_put(dev);
+		return -ENODEV;
+	}
+
+	req.dev = dev;
+	req.ovpn = netdev_priv(dev);
+	ret = ovpn_nl_get_peer_dump(&req, skb, cb);
+
+	dev_put(dev);
+	return ret;
 }
 
 /**
@@ -341,6 +342,10 @@ int ovpn_nl_register(void)
 {
 	unsigned int i;
 	int err;
+
+	err = ovpn_nl_listeners_init();
+	if (err)
+		return err;
 
 	for (i = 0; i < ARRAY_SIZE(ovpn_nl_families); i++) {
 		err = genl_register_family(ovpn_nl_families[i]->genl);
@@ -356,13 +361,15 @@ int ovpn_nl_register(void)
 err_unregister:
 	while (i--)
 		genl_unregister_family(ovpn_nl_families[i]->genl);
+	ovpn_nl_listeners_fini();
 	return err;
 }
 
 /**
  * ovpn_nl_unregister - unregister both generic netlink families
  *
- * Context: module exit; waits for the commands in progress to finish.
+ * Context: module exit, after every device is gone (their deletion
+ * notifications need the families); waits for the commands in progress.
  */
 void ovpn_nl_unregister(void)
 {
@@ -370,4 +377,5 @@ void ovpn_nl_unregister(void)
 
 	while (i--)
 		genl_unregister_family(ovpn_nl_families[i]->genl);
+	ovpn_nl_listeners_fini();
 }

@@ -21,7 +21,9 @@
 #include <net/genetlink.h>
 
 struct net_device;
+struct ovpn_peer;
 struct ovpn_struct;
+struct sk_buff;
 
 /* OVPN_ATTR_IFINDEX in every layout (checked by netlink_tmpl.h) */
 #define OVPN_NL_ATTR_IFINDEX	1
@@ -169,5 +171,31 @@ int ovpn_nl_get_peer_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
 
 int ovpn_nl_register(void);
 void ovpn_nl_unregister(void);
+
+/* operation handlers (doit): netlink_peer.c */
+int ovpn_nl_new_peer(struct ovpn_nl_req *req);
+int ovpn_nl_set_peer(struct ovpn_nl_req *req);
+int ovpn_nl_del_peer(struct ovpn_nl_req *req);
+int ovpn_nl_get_peer(struct ovpn_nl_req *req);
+int ovpn_nl_register_packet(struct ovpn_nl_req *req);
+int ovpn_nl_packet(struct ovpn_nl_req *req);
+
+/* operation handlers (doit): netlink_key.c */
+int ovpn_nl_new_key(struct ovpn_nl_req *req);
+int ovpn_nl_swap_keys(struct ovpn_nl_req *req);
+int ovpn_nl_del_key(struct ovpn_nl_req *req);
+
+/* GET_PEER dump, netlink_peer.c */
+int ovpn_nl_get_peer_dump(struct ovpn_nl_req *req, struct sk_buff *skb,
+			  struct netlink_callback *cb);
+
+/* notifications and control packets, netlink_peer.c */
+void ovpn_nl_notify_del_peer(struct ovpn_peer *peer,
+			     enum ovpn_nl_reason reason);
+bool ovpn_nl_send_packet(struct ovpn_struct *ovpn, struct sk_buff *skb,
+			 unsigned int offset);
+void ovpn_nl_unregister_listener(struct ovpn_struct *ovpn);
+int ovpn_nl_listeners_init(void);
+void ovpn_nl_listeners_fini(void);
 
 #endif /* _NET_OVPN_DCO_NETLINK_H_ */

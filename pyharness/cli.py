@@ -7,7 +7,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from . import build, consts, kconfig, kernels, link, nl, paths, vm
+from . import build, consts, ctl, kconfig, kernels, link, nl, paths, vm
 
 
 def _kernel(args: argparse.Namespace) -> kernels.Kernel:
@@ -44,6 +44,14 @@ def cmd_link_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_link_show(_args: argparse.Namespace) -> int:
+    for name in link.names_of_kind():
+        info = link.info(name)
+        mode = info["mode"].name.lower() if info["mode"] is not None else "?"
+        print(f"{name}: ifindex {info['ifindex']} kind {info['kind']} mode {mode} mtu {info['mtu']}")
+    return 0
+
+
 def cmd_families(_args: argparse.Namespace) -> int:
     with nl.GenlSocket() as sock:
         for layout in consts.LAYOUTS:
@@ -54,7 +62,8 @@ def cmd_families(_args: argparse.Namespace) -> int:
 
 DEMO_SCRIPT = """
 set -e
-echo '### insmod {ko}'
+echo '### modprobe -a $(modinfo -F depends {ko} | tr , " ") && insmod {ko}'
+modprobe -a $(modinfo -F depends {ko} | tr , " ")
 insmod {ko}
 echo '### modinfo'
 modinfo {ko} | grep -E '^(filename|version|description|alias|vermagic)'
@@ -66,6 +75,8 @@ echo '### ovpn-dco-harness link add ovpn1 --mode mp'
 {cli} link add ovpn1 --mode mp
 ip link set ovpn0 up
 ip -d link show type ovpn-dco
+echo '### ovpn-dco-harness link show'
+{cli} link show
 echo '### ethtool -i ovpn0'
 ethtool -i ovpn0
 echo '### rmmod removes the devices'
@@ -112,8 +123,11 @@ def parser() -> argparse.ArgumentParser:
     la.add_argument("name")
     la.add_argument("--mode", choices=["p2p", "mp"])
     la.set_defaults(func=cmd_link_add)
+    ls = lsub.add_parser("show", help="ovpn-dco devices and their mode")
+    ls.set_defaults(func=cmd_link_show)
     f = sub.add_parser("families", help="resolve both generic netlink families")
     f.set_defaults(func=cmd_families)
+    ctl.add_commands(sub)
     return p
 
 

@@ -12,6 +12,7 @@ import os
 import select
 import socket
 import struct
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -234,11 +235,17 @@ class GenlSocket:
         self.sock.setsockopt(SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, group_id)
 
     def notifications(self, timeout: float) -> list[GenlMessage]:
-        """Multicast messages (seq 0) that arrive within ``timeout``."""
-        try:
-            return [self._genl(*m) for m in self._recv_batch(timeout) if m[2] == 0]
-        except TimeoutError:
-            return []
+        """Kernel-initiated messages (seq 0: multicast, or unicast to us) of the first batch within ``timeout``."""
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                batch = self._recv_batch(left)
+            except TimeoutError:
+                break
+            found = [self._genl(*m) for m in batch if m[2] == 0 and m[0] >= GENL_ID_CTRL]
+            if found:
+                return found
+        return []
 
     def resolve(self, name: str) -> Family:
         """Look a family up through nlctrl; raise NetlinkError(ENOENT) if it is not registered."""

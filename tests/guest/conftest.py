@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from pyharness import link
+from pyharness import link, module, topo
 
-MODULE = "ovpn_dco"
+MODULE = module.NAME
 # Lines in the kernel log that mean the kernel is unhappy.
 BAD_LOG = re.compile(
     r"WARNING:|BUG:|Oops|Call Trace|KASAN|UBSAN|general protection|kernel BUG|refcount_t|"
@@ -29,12 +29,11 @@ def module_path() -> Path:
 
 
 def module_loaded() -> bool:
-    return Path("/sys/module", MODULE).exists()
+    return module.loaded()
 
 
 def load_module() -> None:
-    if not module_loaded():
-        subprocess.run(["insmod", str(module_path())], check=True)
+    module.load(module_path())
 
 
 def sh(cmd: str, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -91,3 +90,40 @@ def ovpn_dev() -> Iterator[Callable[..., tuple[str, int]]]:
     for name, ns in made:
         prefix = f"ip -n {ns}" if ns else "ip"
         sh(f"{prefix} link del {name}", check=False)
+
+
+@pytest.fixture
+def tunnel() -> Iterator[Callable[..., topo.Tunnel]]:
+    """Factory of two-namespace tunnels (see pyharness.topo.Tunnel), torn down afterwards."""
+    made: list[topo.Tunnel] = []
+
+    def new(**kwargs: object) -> topo.Tunnel:
+        t = topo.Tunnel(**kwargs)  # type: ignore[arg-type]
+        made.append(t)
+        return t
+
+    yield new
+    for t in made:
+        t.close()
+
+
+@pytest.fixture
+def underlay() -> Iterator[topo.Underlay]:
+    u = topo.Underlay()
+    yield u
+    u.close()
+
+
+@pytest.fixture
+def wire() -> Iterator[Callable[..., topo.WirePair]]:
+    """Factory of kernel-vs-Python-peer setups (see pyharness.topo.WirePair)."""
+    made: list[topo.WirePair] = []
+
+    def new(**kwargs: object) -> topo.WirePair:
+        w = topo.WirePair(**kwargs)  # type: ignore[arg-type]
+        made.append(w)
+        return w
+
+    yield new
+    for w in made:
+        w.close()

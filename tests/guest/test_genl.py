@@ -126,9 +126,10 @@ def test_every_command_needs_cap_net_admin(ovpn_dev):
 def test_privileged_caller_passes_the_permission_check(sock, layout, ovpn_dev):
     _, idx = ovpn_dev()
     for cmd in commands(layout):
-        with pytest.raises(nl.NetlinkError) as exc:
+        try:
             request(sock, layout, cmd.name, ifindex(layout, idx))
-        assert exc.value.errno != errno.EPERM, cmd.name
+        except nl.NetlinkError as exc:
+            assert exc.errno != errno.EPERM, cmd.name
 
 
 def test_missing_ifindex_rejected(sock, layout):
@@ -209,10 +210,11 @@ def test_valid_requests_reach_the_command(sock, layout, ovpn_dev):
     """Control: well-formed requests pass validation and get the command's own answer."""
     _, idx = ovpn_dev()
     for cmd in op_commands(layout):
+        if cmd == "NEW_PEER":
+            continue  # needs a real socket: tests/guest/test_peers.py
         with pytest.raises(nl.NetlinkError) as exc:
             request(sock, layout, cmd, ifindex(layout, idx), valid_nest(layout, cmd))
-        assert exc.value.errno == errno.EOPNOTSUPP, cmd
-        assert exc.value.extack, cmd
+        assert (exc.value.errno, exc.value.extack) == (errno.ENOENT, "no such peer"), cmd
 
 
 def expect_error(
@@ -347,7 +349,7 @@ def test_del_peer_reason_range_follows_family(sock, layout, ovpn_dev):
             ifindex(layout, idx),
             op_nest(layout, "DEL_PEER", nl.u32(DelPeerAttr.PEER_ID, 1), nl.u8(DelPeerAttr.REASON, top)),
         )
-    assert exc.value.errno == errno.EOPNOTSUPP
+    assert exc.value.errno == errno.ENOENT  # past validation: there is no peer 1
 
 
 def test_packet_api_only_in_ovpn_dco_family(sock):

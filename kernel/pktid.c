@@ -1,0 +1,416 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * ovpn-dco: OpenVPN data channel offload - packet ids and replay window
+ *
+ * The replay window is a bitmap of OVPN_REPLAY_WINDOW bits indexed by
+ * id % OVPN_REPLAY_WINDOW. It covers the ids top - OVPN_REPLAY_WINDOW + 1
+ * to top, where top is the highest id accepted. An id above top moves the
+ * window up: the bits of the ids that leave it are cleared, and they are
+ * exactly the bits the new ids top + 1 .. id will use.
+ */
+
+#define pr_fmt(fmt) "ovpn-dco: " fmt
+
+#include <linux/atomic.h>
+#include <linux/bitmap.h>
+#include <linux/errno.h>
+#include <linux/kernel.h>
+#include <linux/limits.h>
+#include <linux/minmax.h>
+#include <linux/prandom.h>
+#include <linux/random.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/vmalloc.h>
+
+#include "pktid.h"
+
+/* id % OVPN_REPLAY_WINDOW is then a mask */
+static_assert((OVPN_REPLAY_WINDOW & (OVPN_REPLAY_WINDOW - 1)) == 0);
+
+/**
+ * ovpn_pktid_xmit_init - start the packet ids of a key slot
+ * @p: the TX packet id state
+ *
+ * The first ovpn_pktid_xmit_next() then returns 1.
+ */
+void ovpn_pktid_xmit_init(struct ovpn_pktid_xmit *p)
+{
+	atomic64_set(&p->seq, 0);
+}
+
+/**
+ * ovpn_pktid_xmit_next - take the id of the next packet
+ * @p: the TX packet id state
+ * @id: where to store the id, 1 to U32_MAX
+ *
+ * Ids never wrap: a key whose last id was used must be replaced.
+ *
+ * Context: any; lockless.
+ * Return: 0, or -ERANGE once U32_MAX was used (then forever).
+ */
+int ovpn_pktid_xmit_next(struct ovpn_pktid_xmit *p, u32 *id)
+{
+	s64 last = atomic64_fetch_add_unless(&p->seq, 1, U32_MAX);
+
+	if (unlikely(last == U32_MAX))
+		return -ERANGE;
+
+	*id = last + 1;
+	return 0;
+}
+
+/**
+ * ovpn_pktid_recv_init - start an empty replay window
+ * @p: the RX replay window
+ */
+void ovpn_pktid_recv_init(struct ovpn_pktid_recv *p)
+{
+	spin_lock_init(&p->lock);
+	p->top = 0;
+	bitmap_zero(p->bitmap, OVPN_REPLAY_WINDOW);
+}
+
+/* move the window up to @id > p->top; caller holds p->lock */
+static void ovpn_pktid_recv_slide(struct ovpn_pktid_recv *p, u32 id)
+{
+	u32 diff = id - p->top;
+	unsigned int start, n;
+
+	if (diff >= OVPN_REPLAY_WINDOW) {
+		bitmap_zero(p->bitmap, OVPN_REPLAY_WINDOW);
+	} else {
+		/*
+		 * The bits of top + 1 .. id, which held the ids now leaving
+		 * the window; the range may wrap around the end of the bitmap.
+		 */
+		start = (p->top + 1) % OVPN_REPLAY_WINDOW;
+		n = min_t(u32, diff, OVPN_REPLAY_WINDOW - start);
+		bitmap_clear(p->bitmap, start, n);
+		bitmap_clear(p->bitmap, 0, diff - n);
+	}
+
+	p->top = id;
+}
+
+/**
+ * ovpn_pktid_recv - check a received packet id and record it
+ * @p: the RX replay window
+ * @id: the packet id, from a packet that passed authentication
+ *
+ * Context: any but hard IRQ; takes p->lock with bottom halves disabled.
+ * Return: 0 if @id is new (it is recorded), -EINVAL for id 0, -EEXIST for
+ * an id already received, -ERANGE for an id below the window.
+ */
+int ovpn_pktid_recv(struct ovpn_pktid_recv *p, u32 id)
+{
+	unsigned int bit = id % OVPN_REPLAY_WINDOW;
+	int ret = 0;
+
+	if (unlikely(!id))
+		return -EINVAL;
+
+	spin_lock_bh(&p->lock);
+
+	if (id > p->top) {
+		ovpn_pktid_recv_slide(p, id);
+	} else if (p->top - id >= OVPN_REPLAY_WINDOW) {
+		ret = -ERANGE;
+		goto unlock;
+	} else if (test_bit(bit, p->bitmap)) {
+		ret = -EEXIST;
+		goto unlock;
+	}
+
+	__set_bit(bit, p->bitmap);
+
+unlock:
+	spin_unlock_bh(&p->lock);
+	return ret;
+}
+
+#ifdef CONFIG_OVPN_DCO_DEBUG
+
+/* the random test draws ids below this bound */
+#define OVPN_PKTID_TEST_IDS	BIT(20)
+#define OVPN_PKTID_TEST_STEPS	20000
+
+/**
+ * struct ovpn_pktid_test - state of the self-test
+ * @win: the window under test
+ * @xmit: the TX ids under test
+ * @seen: reference: every id accepted so far, below OVPN_PKTID_TEST_IDS
+ * @seen_max: reference: the highest id accepted
+ * @cases: checks passed
+ * @group: the group of checks running, for the failure message
+ */
+struct ovpn_pktid_test {
+	struct ovpn_pktid_recv win;
+	struct ovpn_pktid_xmit xmit;
+	unsigned long *seen;
+	u32 seen_max;
+	unsigned int cases;
+	const char *group;
+};
+
+static bool ovpn_pktid_test_recv(struct ovpn_pktid_test *t, u32 id, int want)
+{
+	int got = ovpn_pktid_recv(&t->win, id);
+
+	if (got != want) {
+		pr_err("pktid self-test: %s: id %u returned %d, expected %d (case %u)\n",
+		       t->group, id, got, want, t->cases + 1);
+		return false;
+	}
+
+	t->cases++;
+	return true;
+}
+
+/* ovpn_pktid_recv() of each id of @ids, expecting @want */
+static bool ovpn_pktid_test_seq(struct ovpn_pktid_test *t, const u32 *ids,
+				unsigned int n, int want)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (!ovpn_pktid_test_recv(t, ids[i], want))
+			return false;
+
+	return true;
+}
+
+/* ovpn_pktid_recv() of @first .. @last, expecting @want */
+static bool ovpn_pktid_test_range(struct ovpn_pktid_test *t, u32 first,
+				  u32 last, int want)
+{
+	u32 id = first;
+
+	for (;;) {
+		if (!ovpn_pktid_test_recv(t, id, want))
+			return false;
+		if (id == last)
+			return true;
+		id++;
+	}
+}
+
+static void ovpn_pktid_test_start(struct ovpn_pktid_test *t,
+				  const char *group)
+{
+	t->group = group;
+	ovpn_pktid_recv_init(&t->win);
+}
+
+/* id 0, duplicates and reordering at the start of a window */
+static bool ovpn_pktid_test_basic(struct ovpn_pktid_test *t)
+{
+	static const u32 fresh[] = { 5, 3, 4, 1, 2, 7 };
+	static const u32 dups[] = { 1, 2, 3, 4, 5, 7 };
+
+	ovpn_pktid_test_start(t, "basic");
+	return ovpn_pktid_test_recv(t, 0, -EINVAL) &&
+	       ovpn_pktid_test_seq(t, fresh, ARRAY_SIZE(fresh), 0) &&
+	       ovpn_pktid_test_seq(t, dups, ARRAY_SIZE(dups), -EEXIST) &&
+	       ovpn_pktid_test_recv(t, 0, -EINVAL) &&
+	       ovpn_pktid_test_recv(t, 6, 0) &&
+	       ovpn_pktid_test_recv(t, 6, -EEXIST);
+}
+
+/* the oldest id of the window, the first one below it, bits reused */
+static bool ovpn_pktid_test_edges(struct ovpn_pktid_test *t)
+{
+	const u32 w = OVPN_REPLAY_WINDOW;
+
+	ovpn_pktid_test_start(t, "edges");
+	if (!ovpn_pktid_test_recv(t, 3000, 0) ||
+	    !ovpn_pktid_test_recv(t, 3000 - w + 1, 0) ||
+	    !ovpn_pktid_test_recv(t, 3000 - w, -ERANGE) ||
+	    !ovpn_pktid_test_recv(t, 3000 - w + 1, -EEXIST) ||
+	    !ovpn_pktid_test_recv(t, 2999, 0) ||
+	    /* one step up: 3000 - w + 1 leaves, its bit goes to 3001 */
+	    !ovpn_pktid_test_recv(t, 3001, 0) ||
+	    !ovpn_pktid_test_recv(t, 3000 - w + 1, -ERANGE) ||
+	    !ovpn_pktid_test_recv(t, 3000 - w + 2, 0) ||
+	    !ovpn_pktid_test_recv(t, 3001, -EEXIST))
+		return false;
+
+	/* a full window, then moves that reuse set bits, wrapping around */
+	ovpn_pktid_test_start(t, "edges, full window");
+	return ovpn_pktid_test_range(t, 1, w, 0) &&
+	       ovpn_pktid_test_range(t, 1, w, -EEXIST) &&
+	       ovpn_pktid_test_recv(t, w + 1, 0) &&
+	       ovpn_pktid_test_recv(t, w + 1, -EEXIST) &&
+	       ovpn_pktid_test_recv(t, 1, -ERANGE) &&
+	       ovpn_pktid_test_range(t, 2, w, -EEXIST) &&
+	       /* up by 1000: 2 .. 1001 leave, 1002 .. w stay */
+	       ovpn_pktid_test_recv(t, w + 1001, 0) &&
+	       ovpn_pktid_test_range(t, 1, 1001, -ERANGE) &&
+	       ovpn_pktid_test_range(t, 1002, w + 1, -EEXIST) &&
+	       ovpn_pktid_test_range(t, w + 2, w + 1000, 0) &&
+	       ovpn_pktid_test_range(t, w + 1, w + 1001, -EEXIST) &&
+	       /* up by w - 1: only the current top stays */
+	       ovpn_pktid_test_recv(t, 2 * w + 1000, 0) &&
+	       ovpn_pktid_test_range(t, w + 1, w + 1000, -ERANGE) &&
+	       ovpn_pktid_test_recv(t, w + 1001, -EEXIST) &&
+	       ovpn_pktid_test_range(t, w + 1002, 2 * w + 999, 0);
+}
+
+/* jumps of the window and ids next to U32_MAX */
+static bool ovpn_pktid_test_jump(struct ovpn_pktid_test *t)
+{
+	const u32 w = OVPN_REPLAY_WINDOW;
+
+	ovpn_pktid_test_start(t, "far jump");
+	return ovpn_pktid_test_recv(t, 100, 0) &&
+	       ovpn_pktid_test_recv(t, 1000100, 0) &&
+	       ovpn_pktid_test_recv(t, 100, -ERANGE) &&
+	       ovpn_pktid_test_recv(t, 1000100 - w, -ERANGE) &&
+	       ovpn_pktid_test_recv(t, 1000100 - w + 1, 0) &&
+	       ovpn_pktid_test_recv(t, 1000099, 0) &&
+	       ovpn_pktid_test_recv(t, 1000100 + w, 0) &&
+	       ovpn_pktid_test_recv(t, 1000100, -ERANGE) &&
+	       ovpn_pktid_test_recv(t, U32_MAX, 0) &&
+	       ovpn_pktid_test_recv(t, U32_MAX, -EEXIST) &&
+	       ovpn_pktid_test_recv(t, U32_MAX - w + 1, 0) &&
+	       ovpn_pktid_test_recv(t, U32_MAX - w, -ERANGE) &&
+	       ovpn_pktid_test_recv(t, 1000100 + w, -ERANGE) &&
+	       ovpn_pktid_test_recv(t, U32_MAX - 1, 0) &&
+	       ovpn_pktid_test_recv(t, U32_MAX - 1, -EEXIST) &&
+	       ovpn_pktid_test_recv(t, 0, -EINVAL);
+}
+
+/* what a window that remembers every id would answer */
+static int ovpn_pktid_test_reference(struct ovpn_pktid_test *t, u32 id)
+{
+	if (!id)
+		return -EINVAL;
+	if (id <= t->seen_max && t->seen_max - id >= OVPN_REPLAY_WINDOW)
+		return -ERANGE;
+	if (test_bit(id, t->seen))
+		return -EEXIST;
+
+	__set_bit(id, t->seen);
+	t->seen_max = max(t->seen_max, id);
+	return 0;
+}
+
+/* a random mix of in-order, reordered, repeated, old and far ids */
+static bool ovpn_pktid_test_random(struct ovpn_pktid_test *t)
+{
+	struct rnd_state rnd;
+	u64 seed = get_random_u64();
+	unsigned int step;
+	u32 r, id;
+
+	ovpn_pktid_test_start(t, "random");
+	prandom_seed_state(&rnd, seed);
+	bitmap_zero(t->seen, OVPN_PKTID_TEST_IDS);
+	t->seen_max = 0;
+
+	for (step = 0; step < OVPN_PKTID_TEST_STEPS; step++) {
+		r = prandom_u32_state(&rnd);
+
+		switch (r % 64) {
+		case 0 ... 31:		/* next ids */
+			id = t->seen_max + 1 + (r >> 8) % 4;
+			break;
+		case 32 ... 47:		/* late, sometimes too late or 0 */
+			id = t->seen_max - min(t->seen_max,
+					       (r >> 8) % (OVPN_REPLAY_WINDOW + 64));
+			break;
+		case 48 ... 58:		/* repeated */
+			id = t->seen_max - min(t->seen_max, (r >> 8) % 8);
+			break;
+		case 59 ... 62:		/* ahead, within the window */
+			id = t->seen_max + (r >> 8) % OVPN_REPLAY_WINDOW;
+			break;
+		default:		/* ahead, sometimes beyond the window */
+			id = t->seen_max + (r >> 8) % (3 * OVPN_REPLAY_WINDOW);
+			break;
+		}
+
+		if (id >= OVPN_PKTID_TEST_IDS)
+			break;
+
+		if (!ovpn_pktid_test_recv(t, id,
+					  ovpn_pktid_test_reference(t, id))) {
+			pr_err("pktid self-test: random seed %llu, step %u\n",
+			       seed, step);
+			return false;
+		}
+	}
+
+	return true;
+}
+
+static bool ovpn_pktid_test_xmit_id(struct ovpn_pktid_test *t, u32 want_id,
+				    int want)
+{
+	u32 id = 0;
+	int got = ovpn_pktid_xmit_next(&t->xmit, &id);
+
+	if (got != want || (!got && id != want_id)) {
+		pr_err("pktid self-test: %s: returned %d id %u, expected %d id %u (case %u)\n",
+		       t->group, got, id, want, want_id, t->cases + 1);
+		return false;
+	}
+
+	t->cases++;
+	return true;
+}
+
+/* TX ids: from 1, no wrap after U32_MAX */
+static bool ovpn_pktid_test_xmit(struct ovpn_pktid_test *t)
+{
+	t->group = "xmit";
+	ovpn_pktid_xmit_init(&t->xmit);
+	if (!ovpn_pktid_test_xmit_id(t, 1, 0) ||
+	    !ovpn_pktid_test_xmit_id(t, 2, 0))
+		return false;
+
+	atomic64_set(&t->xmit.seq, U32_MAX - 1);
+	return ovpn_pktid_test_xmit_id(t, U32_MAX, 0) &&
+	       ovpn_pktid_test_xmit_id(t, 0, -ERANGE) &&
+	       ovpn_pktid_test_xmit_id(t, 0, -ERANGE);
+}
+
+/**
+ * ovpn_pktid_selftest - check the packet id code (CONFIG_OVPN_DCO_DEBUG)
+ *
+ * Description: runs the replay window through its edges, id 0, duplicates, jumps and a
+ * random sequence checked against a reference that remembers every id,
+ * then the TX ids through their end. Prints one line: the number of checks
+ * passed, or the check that failed.
+ *
+ * Context: process context (module init).
+ * Return: 0 if every check passed, -EINVAL if one failed, -ENOMEM.
+ */
+int ovpn_pktid_selftest(void)
+{
+	struct ovpn_pktid_test *t;
+	int ret = -EINVAL;
+
+	t = kzalloc(sizeof(*t), GFP_KERNEL);
+	if (!t)
+		return -ENOMEM;
+
+	t->seen = vzalloc(BITS_TO_LONGS(OVPN_PKTID_TEST_IDS) * sizeof(long));
+	if (!t->seen) {
+		kfree(t);
+		return -ENOMEM;
+	}
+
+	if (ovpn_pktid_test_basic(t) && ovpn_pktid_test_edges(t) &&
+	    ovpn_pktid_test_jump(t) && ovpn_pktid_test_random(t) &&
+	    ovpn_pktid_test_xmit(t)) {
+		pr_info("pktid self-test: %u cases passed\n", t->cases);
+		ret = 0;
+	}
+
+	vfree(t->seen);
+	kfree(t);
+	return ret;
+}
+
+#endif /* CONFIG_OVPN_DCO_DEBUG */

@@ -1,0 +1,233 @@
+"""Test topologies: two namespaces joined by a veth, ovpn-dco devices on top.
+
+Everything lives in namespaces created here (never the guest's own), with
+documentation addresses: underlay 192.0.2.0/24 and 2001:db8::/64, tunnel
+10.99.0.0/24 and fd99::/64.
+"""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass, field
+
+from . import link, netns
+from .consts import DCO_V2, KeySlot, Layout, Mode
+from .ovpn import Address, OvpnClient
+from .wire import Cipher, KeyDir, encrypt, ipv4_udp, ipv6_udp, keydir
+
+UNDERLAY4 = ("192.0.2.1", "192.0.2.2")
+UNDERLAY6 = ("2001:db8::1", "2001:db8::2")
+TUNNEL4 = ("10.99.0.1", "10.99.0.2")
+TUNNEL6 = ("fd99::1", "fd99::2")
+PORT = 1194
+
+
+@dataclass
+class Underlay:
+    """Namespaces a and b, joined by veth va <-> vb with IPv4 and IPv6 addresses."""
+
+    ns: tuple[str, str] = ("", "")
+
+    def __post_init__(self) -> None:
+        a, b = netns.create("a"), netns.create("b")
+        self.ns = (a, b)
+        netns.ip("link", "add", "va", "netns", a, "type", "veth", "peer", "name", "vb", "netns", b)
+        for side, (name, dev) in enumerate(((a, "va"), (b, "vb"))):
+            netns.ip("addr", "add", f"{UNDERLAY4[side]}/24", "dev", dev, netns=name)
+            netns.ip("addr", "add", f"{UNDERLAY6[side]}/64", "dev", dev, "nodad", netns=name)
+            netns.ip("link", "set", dev, "up", netns=name)
+
+    def addr(self, side: int, family: int) -> str:
+        return (UNDERLAY4 if family == 4 else UNDERLAY6)[side]
+
+    def close(self) -> None:
+        for name in self.ns:
+            netns.delete(name)
+
+
+def udp_socket(ns: str, family: int, addr: Address) -> socket.socket:
+    """A UDP socket created in ``ns`` and bound to ``addr``."""
+    with netns.inside(ns):
+        s = socket.socket(socket.AF_INET if family == 4 else socket.AF_INET6, socket.SOCK_DGRAM)
+        s.bind(addr)
+    return s
+
+
+@dataclass
+class KernelEnd:
+    """One end of a tunnel run by ovpn-dco: device, netlink client, transport socket."""
+
+    ns: str
+    layout: Layout = DCO_V2
+    mode: Mode = Mode.P2P
+    ifname: str = "ovpn0"
+    ifindex: int = 0
+    client: OvpnClient = field(init=False)
+    sock: socket.socket | None = None
+
+    def __post_init__(self) -> None:
+        self.ifindex = link.create(self.ifname, self.mode, self.ns)
+        with netns.inside(self.ns):
+            self.client = OvpnClient(self.layout)
+
+    def address(self, side: int, mtu: int | None = None, ipv6: bool = True) -> None:
+        """Tunnel addresses for ``side`` (0 or 1), then link up; ``ipv6`` False keeps IPv6 off the device."""
+        netns.ip("addr", "add", f"{TUNNEL4[side]}/24", "dev", self.ifname, netns=self.ns)
+        if ipv6:
+            netns.ip("addr", "add", f"{TUNNEL6[side]}/64", "dev", self.ifname, "nodad", netns=self.ns)
+        else:  # no router solicitations or MLD: packet ids and counters stay predictable
+            netns.run(self.ns, "sysctl", "-qw", f"net.ipv6.conf.{self.ifname}.disable_ipv6=1")
+        if mtu:
+            netns.ip("link", "set", self.ifname, "mtu", str(mtu), netns=self.ns)
+        netns.ip("link", "set", self.ifname, "up", netns=self.ns)
+
+    def attach(self, sock: socket.socket, peer_id: int, remote: Address) -> None:
+        self.sock = sock
+        self.client.new_peer(self.ifindex, peer_id, sock.fileno(), remote)
+
+    def key(self, peer_id: int, tx: KeyDir, rx: KeyDir, key_id: int = 0, slot: KeySlot = KeySlot.PRIMARY) -> None:
+        self.client.new_key(self.ifindex, peer_id, slot, key_id, tx, rx)
+
+    def stat(self, counter: str) -> int:
+        return int(netns.run(self.ns, "cat", f"/sys/class/net/{self.ifname}/statistics/{counter}").stdout)
+
+    def ethtool_stats(self) -> dict[str, int]:
+        out = netns.run(self.ns, "ethtool", "-S", self.ifname).stdout
+        stats = {}
+        for line in out.splitlines()[1:]:
+            name, _, value = line.strip().partition(": ")
+            stats[name] = int(value)
+        return stats
+
+    def close(self) -> None:
+        self.client.close()
+        if self.sock is not None:
+            self.sock.close()
+
+
+@dataclass
+class Tunnel:
+    """Two kernel ends, configured purely over netlink, ready to carry traffic."""
+
+    outer: int = 4
+    cipher: Cipher = Cipher.AES_256_GCM
+    layout: Layout = DCO_V2
+    peer_id: int = 1
+    mtu: int | None = None
+    ipv6: bool = True
+    underlay: Underlay = field(init=False)
+    ends: tuple[KernelEnd, KernelEnd] = field(init=False)
+    keys: tuple[KeyDir, KeyDir] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.underlay = Underlay()
+        self.ends = (KernelEnd(self.underlay.ns[0], self.layout), KernelEnd(self.underlay.ns[1], self.layout))
+        self.keys = (keydir(self.cipher, 1), keydir(self.cipher, 2))
+        for side, end in enumerate(self.ends):
+            local = (self.underlay.addr(side, self.outer), PORT)
+            remote = (self.underlay.addr(1 - side, self.outer), PORT)
+            end.attach(udp_socket(end.ns, self.outer, local), self.peer_id, remote)
+            end.key(self.peer_id, self.keys[side], self.keys[1 - side])
+            end.address(side, self.mtu, self.ipv6)
+
+    def ping(self, side: int, inner: int = 4, count: int = 3, size: int = 56, extra: tuple[str, ...] = ()) -> str:
+        target = (TUNNEL4 if inner == 4 else TUNNEL6)[1 - side]
+        cmd = ["ping", "-c", str(count), "-i", "0.2", "-W", "2", "-s", str(size), *extra, target]
+        return netns.run(self.ends[side].ns, *cmd, timeout=60).stdout
+
+    def close(self) -> None:
+        for end in self.ends:
+            end.close()
+        self.underlay.close()
+
+
+@dataclass
+class WirePair:
+    """ovpn-dco in namespace a; in namespace b a Python OpenVPN peer with a plain UDP socket.
+
+    The Python side encrypts and decrypts with pyharness.wire, so every byte
+    the kernel sends or accepts is checked against an independent codec.
+    """
+
+    outer: int = 4
+    cipher: Cipher = Cipher.AES_256_GCM
+    layout: Layout = DCO_V2
+    peer_id: int = 5
+    key_id: int = 0
+    ipv6_on_device: bool = False
+    underlay: Underlay = field(init=False)
+    end: KernelEnd = field(init=False)
+    peer: socket.socket = field(init=False)
+    kernel_tx: KeyDir = field(init=False)
+    kernel_rx: KeyDir = field(init=False)
+    next_pid: int = 1
+
+    def __post_init__(self) -> None:
+        self.underlay = Underlay()
+        a, b = self.underlay.ns
+        self.end = KernelEnd(a, self.layout)
+        self.kernel_tx, self.kernel_rx = keydir(self.cipher, 11), keydir(self.cipher, 12)
+        self.end.attach(udp_socket(a, self.outer, self.kernel_addr), self.peer_id, self.peer_addr)
+        self.end.key(self.peer_id, self.kernel_tx, self.kernel_rx, self.key_id)
+        self.end.address(0, ipv6=self.ipv6_on_device)
+        self.peer = udp_socket(b, self.outer, self.peer_addr)
+        self.peer.settimeout(5)
+
+    @property
+    def kernel_addr(self) -> Address:
+        return (self.underlay.addr(0, self.outer), PORT)
+
+    @property
+    def peer_addr(self) -> Address:
+        return (self.underlay.addr(1, self.outer), PORT)
+
+    def seal(
+        self, plaintext: bytes, pid: int | None = None, key_id: int | None = None, peer_id: int | None = None
+    ) -> bytes:
+        if pid is None:
+            pid = self.next_pid
+            self.next_pid += 1
+        kid = self.key_id if key_id is None else key_id
+        pid_peer = self.peer_id if peer_id is None else peer_id
+        return encrypt(self.kernel_rx, kid, pid_peer, pid, plaintext)
+
+    def send(self, plaintext: bytes, **kwargs: int) -> bytes:
+        """Encrypt like OpenVPN and send to the kernel; returns the datagram."""
+        pkt = self.seal(plaintext, **kwargs)
+        self.peer.sendto(pkt, self.kernel_addr)
+        return pkt
+
+    def send_raw(self, data: bytes) -> None:
+        self.peer.sendto(data, self.kernel_addr)
+
+    def recv(self, timeout: float = 5) -> bytes:
+        self.peer.settimeout(timeout)
+        data, _ = self.peer.recvfrom(65535)
+        return data
+
+    def inner_udp(self, payload: bytes, dport: int = 5555, inner: int = 4) -> bytes:
+        """An inner packet from the Python peer's tunnel address to the kernel side."""
+        if inner == 4:
+            return ipv4_udp(TUNNEL4[1], TUNNEL4[0], 4444, dport, payload)
+        return ipv6_udp(TUNNEL6[1], TUNNEL6[0], 4444, dport, payload)
+
+    def listener(self, port: int = 5555, inner: int = 4) -> socket.socket:
+        """A UDP socket in namespace a on the kernel side's tunnel address."""
+        with netns.inside(self.end.ns):
+            s = socket.socket(socket.AF_INET if inner == 4 else socket.AF_INET6, socket.SOCK_DGRAM)
+            s.bind(((TUNNEL4 if inner == 4 else TUNNEL6)[0], port))
+        s.settimeout(3)
+        return s
+
+    def capture(self) -> socket.socket:
+        """A packet socket on the ovpn-dco device: sees inner packets as the stack does."""
+        with netns.inside(self.end.ns):
+            s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0003))
+            s.bind((self.end.ifname, 0))
+        s.settimeout(3)
+        return s
+
+    def close(self) -> None:
+        self.peer.close()
+        self.end.close()
+        self.underlay.close()
