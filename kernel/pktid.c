@@ -17,6 +17,7 @@
 #include <linux/kernel.h>
 #include <linux/limits.h>
 #include <linux/minmax.h>
+#include <linux/moduleparam.h>
 #include <linux/prandom.h>
 #include <linux/random.h>
 #include <linux/slab.h>
@@ -28,15 +29,31 @@
 /* id % OVPN_REPLAY_WINDOW is then a mask */
 static_assert((OVPN_REPLAY_WINDOW & (OVPN_REPLAY_WINDOW - 1)) == 0);
 
+#ifdef CONFIG_OVPN_DCO_DEBUG
+/*
+ * Debug builds only: the last TX packet id a new key counts as used, so
+ * tests can reach the end of the id space (e.g. 4294967293: the key sends
+ * ids 4294967294 and 4294967295, then is retired).
+ */
+static unsigned int debug_tx_pktid_start;
+module_param(debug_tx_pktid_start, uint, 0644);
+MODULE_PARM_DESC(debug_tx_pktid_start,
+		 "debug: last TX packet id a new key counts as used (0: none)");
+#define OVPN_PKTID_XMIT_START	READ_ONCE(debug_tx_pktid_start)
+#else
+#define OVPN_PKTID_XMIT_START	0
+#endif
+
 /**
  * ovpn_pktid_xmit_init - start the packet ids of a key slot
  * @p: the TX packet id state
  *
- * The first ovpn_pktid_xmit_next() then returns 1.
+ * The first ovpn_pktid_xmit_next() then returns 1 (in debug builds, one
+ * more than the debug_tx_pktid_start module parameter).
  */
 void ovpn_pktid_xmit_init(struct ovpn_pktid_xmit *p)
 {
-	atomic64_set(&p->seq, 0);
+	atomic64_set(&p->seq, OVPN_PKTID_XMIT_START);
 }
 
 /**
@@ -364,7 +381,7 @@ static bool ovpn_pktid_test_xmit_id(struct ovpn_pktid_test *t, u32 want_id,
 static bool ovpn_pktid_test_xmit(struct ovpn_pktid_test *t)
 {
 	t->group = "xmit";
-	ovpn_pktid_xmit_init(&t->xmit);
+	atomic64_set(&t->xmit.seq, 0);
 	if (!ovpn_pktid_test_xmit_id(t, 1, 0) ||
 	    !ovpn_pktid_test_xmit_id(t, 2, 0))
 		return false;

@@ -62,9 +62,8 @@ def cmd_families(_args: argparse.Namespace) -> int:
 
 DEMO_SCRIPT = """
 set -e
-echo '### modprobe -a $(modinfo -F depends {ko} | tr , " ") && insmod {ko}'
-modprobe -a $(modinfo -F depends {ko} | tr , " ")
-insmod {ko}
+echo '### module loaded (its dependencies by modprobe, then insmod)'
+lsmod | grep -E '^(ovpn_dco|udp_tunnel|ip6_udp_tunnel) '
 echo '### modinfo'
 modinfo {ko} | grep -E '^(filename|version|description|alias|vermagic)'
 echo '### generic netlink families'
@@ -79,6 +78,8 @@ echo '### ovpn-dco-harness link show'
 {cli} link show
 echo '### ethtool -i ovpn0'
 ethtool -i ovpn0
+echo '### a tunnel between two namespaces (scripts/example-two-namespaces.sh)'
+PATH={bindir}:$PATH bash {repo}/scripts/example-two-namespaces.sh
 echo '### rmmod removes the devices'
 rmmod ovpn_dco
 ip -br link show
@@ -88,16 +89,32 @@ echo 'demo: OK'
 
 def cmd_demo(args: argparse.Namespace) -> int:
     kernel = _kernel(args)
-    print(f"### building ovpn-dco.ko for {kernel.release}", flush=True)
-    result = build.build(kernel)
-    accel = vm.detect_accel(kernel)
-    print(f"### booting {kernel.release} under {accel}", flush=True)
+    print(f"### building ovpn-dco.ko for {kernel.release}, booting it under {vm.detect_accel(kernel)}", flush=True)
+    ko = shlex.quote(str(build.build(kernel).module))
     cli = f"{shlex.quote(paths.python())} -m pyharness.cli"
-    script = DEMO_SCRIPT.format(ko=shlex.quote(str(result.module)), cli=cli)
+    code = _boot_with_module(
+        args,
+        DEMO_SCRIPT.format(
+            ko=ko, cli=cli, repo=shlex.quote(str(paths.REPO)), bindir=shlex.quote(str(Path(paths.python()).parent))
+        ),
+    )
+    if code:
+        print(f"demo failed (status {code})", file=sys.stderr)
+    return code
+
+
+def _boot_with_module(args: argparse.Namespace, command: str) -> int:
+    """Build, boot, load the module, run ``command`` (a shell line) as root; stream its output."""
+    kernel = _kernel(args)
+    result = build.build(kernel)
+    ko = shlex.quote(str(result.module))
+    script = f'modprobe -a $(modinfo -F depends {ko} | tr , " ") && insmod {ko} && {command}'
     run = vm.GuestVM(kernel).run(f"bash -c {shlex.quote(script)}", timeout=args.timeout, on_output=print)
-    if not run.ok:
-        print(f"demo failed (status {run.returncode})", file=sys.stderr)
     return run.returncode
+
+
+def cmd_bench_scale(args: argparse.Namespace) -> int:
+    return _boot_with_module(args, f"{shlex.quote(paths.python())} -m pyharness.scale {args.peers}")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -127,6 +144,10 @@ def parser() -> argparse.ArgumentParser:
     ls.set_defaults(func=cmd_link_show)
     f = sub.add_parser("families", help="resolve both generic netlink families")
     f.set_defaults(func=cmd_families)
+    bs = sub.add_parser("bench-scale", help="boot, then add/dump/delete many peers on one device and time it")
+    bs.add_argument("--peers", type=int, default=10_000)
+    bs.add_argument("--timeout", type=float, default=900)
+    bs.set_defaults(func=cmd_bench_scale)
     ctl.add_commands(sub)
     return p
 

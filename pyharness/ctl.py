@@ -175,65 +175,56 @@ def cmd_events(args: argparse.Namespace) -> int:
                     return 0
 
 
-def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    def family(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--family", choices=sorted(FAMILIES), default=DCO_V2.family)
+def _command(
+    group: argparse._SubParsersAction,  # type: ignore[type-arg]
+    name: str,
+    help_text: str,
+    func: object,
+    peer: bool | None = True,
+) -> argparse.ArgumentParser:
+    """A subcommand on a device; ``peer`` True: --peer required, None: optional, False: absent."""
+    p = group.add_parser(name, help=help_text)
+    p.add_argument("dev")
+    if peer is not False:
+        p.add_argument("--peer", type=int, required=bool(peer))
+    p.add_argument("--family", choices=sorted(FAMILIES), default=DCO_V2.family)
+    p.set_defaults(func=func)
+    return p
 
+
+def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    keepalive = {"type": int, "nargs": 2, "metavar": ("INTERVAL", "TIMEOUT")}
     peer = sub.add_parser("peer", help="peers of a device").add_subparsers(dest="peer_cmd", required=True)
-    pa = peer.add_parser("add", help="open a UDP socket and add a peer on it")
-    pa.add_argument("dev")
+    pa = _command(peer, "add", "open a UDP socket and add a peer on it", cmd_peer_add, peer=False)
     pa.add_argument("--id", type=int, required=True)
     pa.add_argument("--local", required=True, help="ADDR:PORT to bind")
     pa.add_argument("--remote", required=True, help="the peer's ADDR:PORT")
     pa.add_argument("--local-ip", help="source address to use")
     pa.add_argument("--vpn-ipv4")
     pa.add_argument("--vpn-ipv6")
-    pa.add_argument("--keepalive", type=int, nargs=2, metavar=("INTERVAL", "TIMEOUT"))
+    pa.add_argument("--keepalive", **keepalive)  # type: ignore[arg-type]
     pa.add_argument("--dual-stack", action="store_true", help="IPv6 socket that also carries IPv4")
     pa.add_argument("--daemon", action="store_true", help="hold the socket in the background")
-    pa.set_defaults(func=cmd_peer_add)
-    ps = peer.add_parser("set", help="keepalive of a peer")
-    ps.add_argument("dev")
-    ps.add_argument("--peer", type=int, required=True)
-    ps.add_argument("--keepalive", type=int, nargs=2, metavar=("INTERVAL", "TIMEOUT"), required=True)
-    ps.set_defaults(func=cmd_peer_set)
-    pd = peer.add_parser("del", help="remove a peer")
-    pd.add_argument("dev")
-    pd.add_argument("--peer", type=int, required=True)
-    pd.set_defaults(func=cmd_peer_del)
-    pw = peer.add_parser("show", help="one peer or all, with counters")
-    pw.add_argument("dev")
-    pw.add_argument("--peer", type=int)
-    pw.set_defaults(func=cmd_peer_show)
-    for p in (pa, ps, pd, pw):
-        family(p)
+    ps = _command(peer, "set", "keepalive of a peer", cmd_peer_set)
+    ps.add_argument("--keepalive", required=True, **keepalive)  # type: ignore[arg-type]
+    _command(peer, "del", "remove a peer", cmd_peer_del)
+    _command(peer, "show", "one peer or all, with counters", cmd_peer_show, peer=None)
 
     key = sub.add_parser("key", help="keys of a peer").add_subparsers(dest="key_cmd", required=True)
-    ka = key.add_parser("add", help="install a key in a slot")
-    ka.add_argument("dev")
-    ka.add_argument("--peer", type=int, required=True)
+    ka = _command(key, "add", "install a key in a slot", cmd_key_add)
     ka.add_argument("--slot", choices=["primary", "secondary"], default="primary")
     ka.add_argument("--key-id", type=int, default=0)
     ka.add_argument("--cipher", choices=sorted(CIPHERS), default="aes-256-gcm")
     for d in ("tx", "rx"):
         ka.add_argument(f"--{d}-key", required=True, help="hex")
         ka.add_argument(f"--{d}-nonce", required=True, help="8 bytes, hex")
-    ka.set_defaults(func=cmd_key_add)
-    ks = key.add_parser("swap", help="swap primary and secondary")
-    ks.add_argument("dev")
-    ks.add_argument("--peer", type=int, required=True)
-    ks.set_defaults(func=cmd_key_swap)
-    kd = key.add_parser("del", help="erase a slot")
-    kd.add_argument("dev")
-    kd.add_argument("--peer", type=int, required=True)
+    _command(key, "swap", "swap primary and secondary", cmd_key_swap)
+    kd = _command(key, "del", "erase a slot", cmd_key_del)
     kd.add_argument("--slot", choices=["primary", "secondary"], required=True)
-    kd.set_defaults(func=cmd_key_del)
-    for p in (ka, ks, kd):
-        family(p)
 
     ev = sub.add_parser("events", help="print peer deletions as they happen")
     ev.add_argument("--once", action="store_true")
-    family(ev)
+    ev.add_argument("--family", choices=sorted(FAMILIES), default=DCO_V2.family)
     ev.set_defaults(func=cmd_events)
 
 

@@ -231,6 +231,29 @@ class GenlSocket:
                     return replies
                 replies.append(self._genl(mtype, mflags, mseq, body))
 
+    def request_many(self, family_id: int, cmd: int, payloads: list[bytes], window: int = 128) -> None:
+        """Send many ACKed requests, ``window`` in flight at a time; raise the first error."""
+        pending: set[int] = set()
+        first: NetlinkError | None = None
+        it = iter(payloads)
+        done = False
+        while not done or pending:
+            while not done and len(pending) < window:
+                try:
+                    pending.add(self.send(family_id, cmd, next(it)))
+                except StopIteration:
+                    done = True
+            if not pending:
+                break
+            for mtype, mflags, mseq, body in self._recv_batch(self.timeout):
+                if mtype == NLMSG_ERROR and mseq in pending:
+                    pending.discard(mseq)
+                    err = _parse_error(body, mflags)
+                    if err is not None and first is None:
+                        first = err
+        if first is not None:
+            raise first
+
     def join(self, group_id: int) -> None:
         self.sock.setsockopt(SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, group_id)
 

@@ -97,6 +97,37 @@ class OvpnClient:
     def _nest(self, op: str, *children: bytes) -> bytes:
         return nl.nest(self.layout.attr[op], *children)
 
+    def new_peer_attrs(
+        self,
+        peer_id: int,
+        sock_fd: int,
+        remote: Address | None = None,
+        local_ip: str | None = None,
+        vpn_ipv4: str | None = None,
+        vpn_ipv6: str | None = None,
+    ) -> bytes:
+        """The NEW_PEER nest, for new_peer() and batches."""
+        kids = [nl.u32(NewPeerAttr.PEER_ID, peer_id), nl.u32(NewPeerAttr.SOCKET, sock_fd)]
+        if remote is not None:
+            kids.append(nl.attr(NewPeerAttr.SOCKADDR_REMOTE, sockaddr(remote)))
+        if local_ip is not None:
+            kids.append(nl.attr(NewPeerAttr.LOCAL_IP, ipaddress.ip_address(local_ip).packed))
+        if vpn_ipv4 is not None:
+            kids.append(nl.attr(NewPeerAttr.IPV4, ipaddress.IPv4Address(vpn_ipv4).packed))
+        if vpn_ipv6 is not None:
+            kids.append(nl.attr(NewPeerAttr.IPV6, ipaddress.IPv6Address(vpn_ipv6).packed))
+        return self._nest("NEW_PEER", *kids)
+
+    def new_peers(self, ifindex: int, nests: list[bytes]) -> None:
+        """Many NEW_PEERs (nests from new_peer_attrs()), pipelined."""
+        top = nl.u32(self.layout.attr.IFINDEX, ifindex)
+        self.sock.request_many(self.family.id, self.layout.cmd.NEW_PEER, [top + n for n in nests])
+
+    def del_peers(self, ifindex: int, peer_ids: list[int]) -> None:
+        top = nl.u32(self.layout.attr.IFINDEX, ifindex)
+        nests = [top + self._nest("DEL_PEER", nl.u32(DelPeerAttr.PEER_ID, p)) for p in peer_ids]
+        self.sock.request_many(self.family.id, self.layout.cmd.DEL_PEER, nests)
+
     def new_peer(
         self,
         ifindex: int,
@@ -107,16 +138,7 @@ class OvpnClient:
         vpn_ipv4: str | None = None,
         vpn_ipv6: str | None = None,
     ) -> None:
-        kids = [nl.u32(NewPeerAttr.PEER_ID, peer_id), nl.u32(NewPeerAttr.SOCKET, sock_fd)]
-        if remote is not None:
-            kids.append(nl.attr(NewPeerAttr.SOCKADDR_REMOTE, sockaddr(remote)))
-        if local_ip is not None:
-            kids.append(nl.attr(NewPeerAttr.LOCAL_IP, ipaddress.ip_address(local_ip).packed))
-        if vpn_ipv4 is not None:
-            kids.append(nl.attr(NewPeerAttr.IPV4, ipaddress.IPv4Address(vpn_ipv4).packed))
-        if vpn_ipv6 is not None:
-            kids.append(nl.attr(NewPeerAttr.IPV6, ipaddress.IPv6Address(vpn_ipv6).packed))
-        self._req("NEW_PEER", ifindex, self._nest("NEW_PEER", *kids))
+        self._req("NEW_PEER", ifindex, self.new_peer_attrs(peer_id, sock_fd, remote, local_ip, vpn_ipv4, vpn_ipv6))
 
     def set_peer(self, ifindex: int, peer_id: int, interval: int, timeout: int) -> None:
         self._req(

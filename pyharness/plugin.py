@@ -25,6 +25,7 @@ from . import build, kernels, paths, vm
 GUEST_ENV = "OVPN_DCO_GUEST"
 RESULTS_ENV = "OVPN_DCO_RESULTS"
 MODULE_ENV = "OVPN_DCO_KO"
+DEBUG_MODULE_ENV = "OVPN_DCO_DEBUG_KO"
 GUEST_DIR = paths.REPO / "tests" / "guest"
 _RESULTS = pytest.StashKey[dict[str, dict[str, Any]]]()
 _PENDING = pytest.StashKey[list["GuestItem"]]()
@@ -114,13 +115,14 @@ def _write(config: pytest.Config, text: str) -> None:
         print(text, flush=True)
 
 
-def _guest_command(config: pytest.Config, module: Path, rundir: Path, nodeids: list[str]) -> str:
+def _guest_command(config: pytest.Config, module: Path, debug_module: Path, rundir: Path, nodeids: list[str]) -> str:
     ids = rundir / "nodeids"
     ids.write_text("\n".join(nodeids) + "\n")
     env = {
         GUEST_ENV: "1",
         RESULTS_ENV: str(rundir / "results.jsonl"),
         MODULE_ENV: str(module),
+        DEBUG_MODULE_ENV: str(debug_module),
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONUNBUFFERED": "1",
         "TMPDIR": str(rundir),
@@ -148,14 +150,15 @@ def _run_guest(config: pytest.Config, pending: list[GuestItem]) -> None:
     kernel = kernels.select(config.getoption("--kernel"))
     _write(config, f"ovpn-dco: building the module for {kernel.release}")
     result = build.build(kernel, debug=config.getoption("--debug-module"))
-    for w in result.warnings:
+    debug = build.build(kernel, debug=True)  # its self-tests run in tests/guest/test_module.py
+    for w in result.warnings + debug.warnings:
         _write(config, f"ovpn-dco: build {w}")
     rundir = Path(tempfile.mkdtemp(prefix="guest-run-", dir=paths.cache_dir()))
     guest = vm.GuestVM(kernel, rwdirs=[rundir])
     accel = guest.accel or vm.detect_accel(kernel)
     _write(config, f"ovpn-dco: booting {kernel.release} ({accel}) for {len(pending)} guest tests")
     run = guest.run(
-        _guest_command(config, result.module, rundir, [i.nodeid for i in pending]),
+        _guest_command(config, result.module, debug.module, rundir, [i.nodeid for i in pending]),
         timeout=config.getoption("--guest-timeout"),
         on_output=lambda line: _write(config, f"[guest] {line}"),
     )

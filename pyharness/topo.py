@@ -53,6 +53,26 @@ def udp_socket(ns: str, family: int, addr: Address) -> socket.socket:
     return s
 
 
+def tcp_pair(ns: tuple[str, str], family: int, server: Address, client: Address) -> tuple[socket.socket, socket.socket]:
+    """An established TCP connection: (accepted socket in ns[0], connected socket in ns[1])."""
+    af = socket.AF_INET if family == 4 else socket.AF_INET6
+    with netns.inside(ns[0]):
+        lst = socket.socket(af, socket.SOCK_STREAM)
+        lst.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        lst.bind(server)
+        lst.listen(1)
+    with netns.inside(ns[1]):
+        cli = socket.socket(af, socket.SOCK_STREAM)
+        cli.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        cli.bind(client)
+    cli.connect(server)
+    srv, _ = lst.accept()
+    lst.close()
+    for s in (srv, cli):
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return srv, cli
+
+
 @dataclass
 class KernelEnd:
     """One end of a tunnel run by ovpn-dco: device, netlink client, transport socket."""
@@ -115,6 +135,7 @@ class Tunnel:
     peer_id: int = 1
     mtu: int | None = None
     ipv6: bool = True
+    proto: str = "udp"
     underlay: Underlay = field(init=False)
     ends: tuple[KernelEnd, KernelEnd] = field(init=False)
     keys: tuple[KeyDir, KeyDir] = field(init=False)
@@ -123,10 +144,14 @@ class Tunnel:
         self.underlay = Underlay()
         self.ends = (KernelEnd(self.underlay.ns[0], self.layout), KernelEnd(self.underlay.ns[1], self.layout))
         self.keys = (keydir(self.cipher, 1), keydir(self.cipher, 2))
+        a, b = (self.underlay.addr(side, self.outer) for side in (0, 1))
+        if self.proto == "tcp":
+            socks = tcp_pair(self.underlay.ns, self.outer, (a, PORT), (b, PORT + 1))
+        else:
+            socks = tuple(udp_socket(e.ns, self.outer, (addr, PORT)) for e, addr in zip(self.ends, (a, b), strict=True))
+        remotes = ((b, PORT), (a, PORT))
         for side, end in enumerate(self.ends):
-            local = (self.underlay.addr(side, self.outer), PORT)
-            remote = (self.underlay.addr(1 - side, self.outer), PORT)
-            end.attach(udp_socket(end.ns, self.outer, local), self.peer_id, remote)
+            end.attach(socks[side], self.peer_id, remotes[side])
             end.key(self.peer_id, self.keys[side], self.keys[1 - side])
             end.address(side, self.mtu, self.ipv6)
 
@@ -231,3 +256,110 @@ class WirePair:
         self.peer.close()
         self.end.close()
         self.underlay.close()
+
+
+def client_vpn4(i: int) -> str:
+    return f"10.99.0.{i + 1}"
+
+
+def client_vpn6(i: int) -> str:
+    return f"fd99::{i + 1:x}"
+
+
+@dataclass
+class Star:
+    """A multi-peer server and its clients, like an OpenVPN server (upstream selftest topology).
+
+    Namespace ``server`` holds an MP device (10.99.0.1/24, fd99::1/64) and one veth per
+    client; clients 1..clients4 reach it over IPv4 (10.10.i.0/24), the others over IPv6
+    (fd00:0:0:i::/64). Client i has a P2P device with 10.99.0.(i+1) and fd99::(i+1), and is
+    peer i on both sides. UDP: the server shares one dual-stack socket among all peers;
+    TCP: one connection per client.
+    """
+
+    clients4: int = 3
+    clients6: int = 3
+    proto: str = "udp"
+    cipher: Cipher = Cipher.AES_256_GCM
+    layout: Layout = DCO_V2
+    ipv6: bool = True
+    server: KernelEnd = field(init=False)
+    clients: dict[int, KernelEnd] = field(init=False)
+    sockets: list[socket.socket] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.sockets = []
+        srv_ns = netns.create("srv")
+        self.server = KernelEnd(srv_ns, self.layout, Mode.MP)
+        self.clients = {}
+        shared = None
+        if self.proto == "udp":
+            shared = self._socket(srv_ns, socket.SOCK_DGRAM, ("::", PORT))
+        else:
+            listener = self._socket(srv_ns, socket.SOCK_STREAM, ("::", PORT))
+            listener.listen(16)
+        for i in range(1, self.clients4 + self.clients6 + 1):
+            family = 4 if i <= self.clients4 else 6
+            srv_addr, cli_addr, plen = self._link(srv_ns, i, family)
+            client = KernelEnd(netns.create(f"c{i}-"), self.layout)
+            netns.ip("link", "set", f"c{i}", "netns", client.ns, netns=srv_ns)
+            self._configure_client_link(client.ns, i, cli_addr, plen)
+            tx, rx = keydir(self.cipher, 100 + i), keydir(self.cipher, 200 + i)
+            if self.proto == "udp":
+                csock = udp_socket(client.ns, family, (cli_addr, PORT))
+                ssock = shared
+                remote: Address | None = (cli_addr, PORT)
+            else:
+                with netns.inside(client.ns):
+                    csock = socket.socket(socket.AF_INET if family == 4 else socket.AF_INET6, socket.SOCK_STREAM)
+                csock.connect((srv_addr, PORT))
+                ssock, _ = listener.accept()
+                self.sockets.append(ssock)
+                remote = None
+            assert ssock is not None
+            self.server.client.new_peer(
+                self.server.ifindex, i, ssock.fileno(), remote, vpn_ipv4=client_vpn4(i), vpn_ipv6=client_vpn6(i)
+            )
+            self.server.key(i, rx, tx)
+            client.attach(csock, i, (srv_addr, PORT))
+            client.key(i, tx, rx)
+            client.address(i, ipv6=self.ipv6)
+            self.clients[i] = client
+        if self.proto == "tcp":
+            listener.close()
+        self.server.address(0, ipv6=self.ipv6)
+
+    def _socket(self, ns: str, kind: int, addr: Address) -> socket.socket:
+        with netns.inside(ns):
+            s = socket.socket(socket.AF_INET6, kind)
+            s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(addr)
+        self.sockets.append(s)
+        return s
+
+    def _link(self, srv_ns: str, i: int, family: int) -> tuple[str, str, str]:
+        """veth s<i> (server side, configured) <-> c<i>; returns server address, client address, prefix."""
+        netns.ip("link", "add", f"s{i}", "type", "veth", "peer", "name", f"c{i}", netns=srv_ns)
+        srv, cli = (f"10.10.{i}.1", f"10.10.{i}.2") if family == 4 else (f"fd00:0:0:{i}::1", f"fd00:0:0:{i}::2")
+        plen = "24" if family == 4 else "64"
+        netns.ip("addr", "add", f"{srv}/{plen}", "dev", f"s{i}", *(["nodad"] if family == 6 else []), netns=srv_ns)
+        netns.ip("link", "set", f"s{i}", "up", netns=srv_ns)
+        return srv, cli, plen
+
+    def _configure_client_link(self, ns: str, i: int, cli: str, plen: str) -> None:
+        netns.ip("addr", "add", f"{cli}/{plen}", "dev", f"c{i}", *(["nodad"] if ":" in cli else []), netns=ns)
+        netns.ip("link", "set", f"c{i}", "up", netns=ns)
+
+    def ping(self, ns: str, target: str, count: int = 3, extra: tuple[str, ...] = ()) -> str:
+        cmd = ["ping", "-c", str(count), "-i", "0.05", "-W", "2", *extra, target]
+        return netns.run(ns, *cmd, check=False, timeout=120).stdout
+
+    def close(self) -> None:
+        for s in self.sockets:
+            s.close()
+        for c in self.clients.values():
+            c.close()
+            netns.delete(c.ns)
+        self.server.close()
+        netns.delete(self.server.ns)

@@ -14,6 +14,7 @@ import os
 import shutil
 import signal
 import subprocess
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -29,6 +30,7 @@ BLACKLIST = (
     "sr_mod,cdrom,sg,kvm_amd,kvm_intel,kvm,irqbypass,ccp,psmouse,evdev,serio_raw,joydev,bochs,drm"
 )
 PROBE_SECONDS = 8.0
+MAX_INLINE_COMMAND = 512
 C_VIRTIOFSD = Path("/usr/lib/qemu/virtiofsd")
 
 
@@ -128,6 +130,26 @@ def _kill_group(proc: subprocess.Popen[bytes]) -> None:
         pass
 
 
+class Terminated(BaseException):
+    """SIGTERM or SIGHUP arrived while a guest ran (the guest was killed)."""
+
+
+def _raise_terminated(signum: int, _frame: object) -> None:
+    raise Terminated(f"signal {signum}")
+
+
+def _terminate_as_exception() -> dict[int, object]:
+    """While a guest runs, SIGTERM/SIGHUP unwind (so the guest is killed) instead of exiting at once."""
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    return {sig: signal.signal(sig, _raise_terminated) for sig in (signal.SIGTERM, signal.SIGHUP)}
+
+
+def _restore_signals(previous: dict[int, object]) -> None:
+    for sig, handler in previous.items():
+        signal.signal(sig, handler)  # type: ignore[arg-type]
+
+
 def _environment() -> dict[str, str]:
     env = dict(os.environ)
     bindir = str(Path(paths.python()).parent)
@@ -172,6 +194,19 @@ class GuestVM:
 
     def run(self, command: str, *, timeout: float, on_output: Callable[[str], None] | None = None) -> RunResult:
         """Boot, run ``command`` as root, power off; output is streamed to ``on_output``."""
+        # vng hands the command over on the kernel command line (2048 bytes at most on x86,
+        # base64 encoded): anything longer would be cut. Long commands go through a script.
+        if len(command) <= MAX_INLINE_COMMAND:
+            return self._run(command, timeout, on_output)
+        fd, script = tempfile.mkstemp(prefix="guest-", suffix=".sh", dir=paths.cache_dir())
+        with os.fdopen(fd, "w") as fh:
+            fh.write(command + "\n")
+        try:
+            return self._run(f"bash {script}", timeout, on_output)
+        finally:
+            os.unlink(script)
+
+    def _run(self, command: str, timeout: float, on_output: Callable[[str], None] | None) -> RunResult:
         start = time.monotonic()
         proc = subprocess.Popen(
             self.command(command),
@@ -194,6 +229,7 @@ class GuestVM:
         t = threading.Thread(target=reader, daemon=True)
         t.start()
         timed_out = False
+        previous = _terminate_as_exception()
         try:
             proc.wait(timeout)
         except subprocess.TimeoutExpired:
@@ -201,6 +237,7 @@ class GuestVM:
         finally:
             _kill_group(proc)
             t.join(5)
+            _restore_signals(previous)
         seconds = time.monotonic() - start
         if timed_out:
             msg = f"guest command timed out after {timeout:.0f} s; qemu was killed"

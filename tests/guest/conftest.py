@@ -8,12 +8,14 @@ import subprocess
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
 from pyharness import link, module, topo
 
 MODULE = module.NAME
+T = TypeVar("T")
 # Lines in the kernel log that mean the kernel is unhappy.
 BAD_LOG = re.compile(
     r"WARNING:|BUG:|Oops|Call Trace|KASAN|UBSAN|general protection|kernel BUG|refcount_t|"
@@ -92,19 +94,24 @@ def ovpn_dev() -> Iterator[Callable[..., tuple[str, int]]]:
         sh(f"{prefix} link del {name}", check=False)
 
 
+def _factory(make: Callable[..., T]) -> Iterator[Callable[..., T]]:
+    """Yield a constructor that remembers what it built, then close all of it."""
+    made: list[T] = []
+
+    def new(**kwargs: object) -> T:
+        obj = make(**kwargs)
+        made.append(obj)
+        return obj
+
+    yield new
+    for obj in made:
+        obj.close()  # type: ignore[attr-defined]
+
+
 @pytest.fixture
 def tunnel() -> Iterator[Callable[..., topo.Tunnel]]:
     """Factory of two-namespace tunnels (see pyharness.topo.Tunnel), torn down afterwards."""
-    made: list[topo.Tunnel] = []
-
-    def new(**kwargs: object) -> topo.Tunnel:
-        t = topo.Tunnel(**kwargs)  # type: ignore[arg-type]
-        made.append(t)
-        return t
-
-    yield new
-    for t in made:
-        t.close()
+    yield from _factory(topo.Tunnel)
 
 
 @pytest.fixture
@@ -117,13 +124,4 @@ def underlay() -> Iterator[topo.Underlay]:
 @pytest.fixture
 def wire() -> Iterator[Callable[..., topo.WirePair]]:
     """Factory of kernel-vs-Python-peer setups (see pyharness.topo.WirePair)."""
-    made: list[topo.WirePair] = []
-
-    def new(**kwargs: object) -> topo.WirePair:
-        w = topo.WirePair(**kwargs)  # type: ignore[arg-type]
-        made.append(w)
-        return w
-
-    yield new
-    for w in made:
-        w.close()
+    yield from _factory(topo.WirePair)

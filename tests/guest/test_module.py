@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from pyharness import link
+import os
+import re
+import socket
+
+import pytest
+
+from pyharness import link, netns, topo
+from pyharness import wire as codec
 from pyharness.consts import Mode
 
 from .conftest import MODULE, load_module, module_loaded, sh
@@ -54,3 +61,46 @@ def test_netns_deletion_removes_its_devices(netns):
     assert "ovgone" not in sh("ip -br link").stdout
     sh(f"rmmod {MODULE}")  # nothing left holding the module
     load_module()
+
+
+def test_debug_build_passes_its_self_tests_at_load():
+    debug = os.environ.get("OVPN_DCO_DEBUG_KO")
+    assert debug, "the plugin passes the debug build in OVPN_DCO_DEBUG_KO"
+    sh(f"rmmod {MODULE}")
+    sh("dmesg -C")
+    try:
+        sh(f"insmod {debug}")
+        log = sh("dmesg").stdout
+    finally:
+        sh(f"rmmod {MODULE}", check=False)
+        load_module()
+    m = re.search(r"ovpn-dco: pktid self-test: (\d+) cases passed", log)
+    assert m, log
+    assert int(m.group(1)) >= 10_000
+    assert "self-test" not in log.replace(m.group(0), "")  # no failing case reported
+
+
+def test_tx_packet_id_exhaustion_retires_the_key():
+    """Debug build started near the end of the id space: ids never wrap, the key is retired."""
+    debug = os.environ["OVPN_DCO_DEBUG_KO"]
+    sh(f"rmmod {MODULE}")
+    sh(f"insmod {debug} debug_tx_pktid_start={2**32 - 3}")
+    w = topo.WirePair()
+    try:
+        with netns.inside(w.end.ns):
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        for i in range(4):
+            s.sendto(b"p%d" % i, (topo.TUNNEL4[1], 9))
+        s.close()
+        got = [codec.decrypt(w.kernel_tx, w.recv()) for _ in range(2)]
+        assert [d.packet_id for d in got] == [2**32 - 2, 2**32 - 1]
+        assert [codec.udp_payload(d.plaintext) for d in got] == [b"p0", b"p1"]
+        w.peer.settimeout(1)
+        with pytest.raises(TimeoutError):
+            w.peer.recv(65535)
+        stats = w.end.ethtool_stats()
+        assert (stats["tx_key_exhausted"], stats["tx_no_key"]) == (1, 1)
+    finally:
+        w.close()
+        sh(f"rmmod {MODULE}", check=False)
+        load_module()

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import subprocess
+import sys
 import time
 
 import pytest
 
-from pyharness import kernels, vm
+from pyharness import kernels, paths, vm
 
 
 @pytest.fixture(scope="module")
@@ -44,6 +45,16 @@ def test_guest_command_status_and_output(kernel):
     assert "0" in lines
 
 
+def test_long_command_runs_whole(kernel):
+    """Longer than the kernel command line could carry: it must still run to the end."""
+    command = "; ".join(f"echo line{i:04d}" for i in range(400))
+    assert len(command) > 4096
+    lines: list[str] = []
+    result = vm.GuestVM(kernel).run(command, timeout=300, on_output=lines.append)
+    assert result.returncode == 0
+    assert [line for line in lines if line.startswith("line")] == [f"line{i:04d}" for i in range(400)]
+
+
 def qemu_count() -> int:
     """Live (not zombie) qemu processes."""
     out = subprocess.run(["ps", "-eo", "stat=,comm="], capture_output=True, text=True, check=True).stdout
@@ -57,5 +68,18 @@ def test_timeout_kills_the_guest(kernel):
     assert result.returncode == 124
     assert "timed out after 20 s" in result.output
     assert result.seconds < 60
+    time.sleep(1)
+    assert qemu_count() == before
+
+
+def test_sigterm_to_the_runner_kills_the_guest(kernel):
+    """A runner killed by timeout(1) or CI must not leave qemu behind."""
+    before = qemu_count()
+    code = "from pyharness import kernels, vm; vm.GuestVM(kernels.select()).run('sleep 600', timeout=300)"
+    proc = subprocess.Popen([sys.executable, "-c", code], cwd=str(paths.REPO))
+    time.sleep(8)
+    assert qemu_count() > before  # the guest is up
+    proc.terminate()
+    proc.wait(30)
     time.sleep(1)
     assert qemu_count() == before
