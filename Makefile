@@ -2,6 +2,7 @@
 #   make                 build kernel/ovpn-dco.ko against KDIR
 #   make demo            build, boot the default kernel, show the module at work
 #   make test            the test suite (PYTEST_ARGS are passed to pytest)
+#   make bench-scale     10,000 peers on one device: add/dump/delete times, memory per peer
 #   make checkpatch      checkpatch.pl --strict on kernel/ (Debian's linux-source-6.1)
 #   make lint            ruff on the harness and tests
 #   make install         install the module for KDIR's kernel (depmod)
@@ -11,7 +12,7 @@ VENV ?= $(CURDIR)/.venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: all modules clean demo test lint install checkpatch
+.PHONY: all modules clean demo test lint install bench-scale checkpatch
 
 all: modules
 
@@ -34,6 +35,9 @@ test:
 lint:
 	$(VENV)/bin/ruff check pyharness tests
 	$(VENV)/bin/ruff format --check pyharness tests
+
+bench-scale:
+	$(PY) -m pyharness.cli bench-scale
 
 checkpatch:
 	bash scripts/checkpatch.sh

@@ -17,16 +17,20 @@
  *   the names and values of our uapi headers, so including both fails.
  *   They are enumerators, not macros: detect the kernel here and have the
  *   uapi headers skip their own copies behind a guard macro.
+ * - 7.0: struct proto's recvmsg, overridden for TCP sockets (tcp.c),
+ *   changes its signature again.
  */
 
 #ifndef _NET_OVPN_DCO_COMPAT_H_
 #define _NET_OVPN_DCO_COMPAT_H_
 
 #include <linux/netdevice.h>
+#include <linux/uio.h>
 #include <linux/version.h>
 #include <net/genetlink.h>
 #include <net/inet_sock.h>
 #include <net/rtnetlink.h>
+#include <net/sock.h>
 #include <net/udp_tunnel.h>
 #include <linux/udp.h>
 
@@ -214,5 +218,45 @@ ovpn_compat_udp_tunnel6_xmit_skb(struct dst_entry *dst, struct sock *sk,
 		fn(req->data, err);					\
 	}
 #endif
+
+/*
+ * Kernel-built iov_iters name their direction ITER_SOURCE since 6.2 (and
+ * the 6.1 stable kernels); WRITE before.
+ */
+#ifndef ITER_SOURCE
+#define ITER_SOURCE	WRITE
+#endif
+
+/*
+ * Attached TCP sockets: userspace sendfile()/splice() must reach our
+ * sendmsg. Until 6.5 struct proto has a sendpage, which inet_sendpage()
+ * calls instead; without one it falls back to sendmsg. 6.5 removed it
+ * and brought MSG_SPLICE_PAGES.
+ */
+static inline void ovpn_compat_tcp_prot_no_sendpage(struct proto *prot)
+{
+#ifndef MSG_SPLICE_PAGES
+	prot->sendpage = NULL;
+#endif
+}
+
+/*
+ * sk_page_frag() takes current->task_frag if sk_use_task_frag is set
+ * (6.2+), whatever sk_allocation says; attached TCP sockets are written
+ * from any task and must use their own sk_frag. Before 6.2 (and in the
+ * 6.1 stable kernels, which test both) GFP_ATOMIC in sk_allocation is
+ * enough. Sets the flag, returns its old value.
+ */
+static inline bool ovpn_compat_sk_task_frag(struct sock *sk, bool use)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+	bool old = sk->sk_use_task_frag;
+
+	sk->sk_use_task_frag = use;
+	return old;
+#else
+	return false;
+#endif
+}
 
 #endif /* _NET_OVPN_DCO_COMPAT_H_ */

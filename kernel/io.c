@@ -33,7 +33,9 @@
 #include "ovpnstruct.h"
 #include "peer.h"
 #include "proto.h"
+#include "socket.h"
 #include "stats.h"
+#include "tcp.h"
 #include "udp.h"
 
 /* the keepalive ping: the whole plaintext of a DATA_V2 packet */
@@ -139,6 +141,14 @@ static void ovpn_decrypt_post(struct sk_buff *skb, int err)
 		goto drop;
 	}
 
+	/* MP: the source must be the peer or routed through it */
+	if (unlikely(!ovpn_peer_check_by_src(ovpn, skb, proto, peer))) {
+		net_dbg_ratelimited("%s: peer %u: bad inner source address\n",
+				    netdev_name(ovpn->dev), peer->id);
+		ovpn_rx_drop(ovpn, OVPN_STAT_RX_BAD_SOURCE);
+		goto drop;
+	}
+
 	/* nothing of the outer packet survives */
 	skb_scrub_packet(skb, true);
 	skb->dev = ovpn->dev;
@@ -201,6 +211,33 @@ void ovpn_recv(struct ovpn_peer *peer, struct sk_buff *skb)
 		ovpn_decrypt_post(skb, ret);
 }
 
+/**
+ * ovpn_send_transport - hand a ready packet to the peer's transport
+ * @peer: the peer
+ * @skb: the packet, DATA_V2 or control, without any transport framing;
+ *	consumed
+ *
+ * UDP: one datagram. TCP: one length-prefixed frame of the stream.
+ *
+ * Context: bottom halves disabled.
+ * Return: 0 if the transport took the packet, else a negative errno (the
+ * packet is freed).
+ */
+int ovpn_send_transport(struct ovpn_peer *peer, struct sk_buff *skb)
+{
+	struct ovpn_socket *osock;
+	bool tcp;
+
+	rcu_read_lock();
+	osock = rcu_dereference(peer->sock);
+	tcp = osock && osock->tcp;
+	rcu_read_unlock();
+
+	if (tcp)
+		return ovpn_tcp_send_skb(peer, skb);
+	return ovpn_udp_send_skb(peer, skb);
+}
+
 /*
  * Second half of TX: send and count. Consumes the packet and the peer
  * reference in its control block.
@@ -223,9 +260,9 @@ static void ovpn_encrypt_post(struct sk_buff *skb, int err, bool keepalive)
 		goto out;
 	}
 
-	/* the whole DATA_V2 packet: the UDP payload */
+	/* the whole DATA_V2 packet: the UDP payload, the TCP frame's body */
 	len = skb->len;
-	if (unlikely(ovpn_udp_send_skb(peer, skb))) {
+	if (unlikely(ovpn_send_transport(peer, skb))) {
 		ovpn_tx_drop(ovpn, OVPN_STAT_TX_ERRORS);
 		goto out;
 	}
@@ -314,7 +351,8 @@ drop:
  * @dev: the ovpn-dco device
  *
  * Non-IP packets are dropped. The peer is chosen once for the whole
- * packet (P2P: the one peer); a GSO packet is then segmented and every
+ * packet (P2P: the one peer; MP: by the packet's route, see
+ * ovpn_peer_get_tx()); a GSO packet is then segmented and every
  * segment encrypted and sent. Every drop is counted in the device's
  * tx_dropped and in a reason counter.
  *

@@ -19,6 +19,7 @@ struct sk_buff;
 
 netdev_tx_t ovpn_net_xmit(struct sk_buff *skb, struct net_device *dev);
 void ovpn_recv(struct ovpn_peer *peer, struct sk_buff *skb);
+int ovpn_send_transport(struct ovpn_peer *peer, struct sk_buff *skb);
 void ovpn_xmit_keepalive(struct ovpn_peer *peer);
 
 #endif /* _NET_OVPN_DCO_IO_H_ */

@@ -51,8 +51,15 @@ static int ovpn_net_init(struct net_device *dev)
 	if (err)
 		goto err_stats;
 
+	/* MP: the peer tables; ovpn_priv_free() frees them */
+	err = ovpn_peers_init(ovpn);
+	if (err)
+		goto err_gro;
+
 	return 0;
 
+err_gro:
+	gro_cells_destroy(&ovpn->gro_cells);
 err_stats:
 	ovpn_stats_free(ovpn);
 err_tstats:
@@ -134,6 +141,7 @@ static const struct device_type ovpn_type = {
 /* runs once the last reference on the device is gone, before it is freed */
 static void ovpn_priv_free(struct net_device *dev)
 {
+	ovpn_peers_free(netdev_priv(dev));
 	ovpn_stats_free(netdev_priv(dev));
 	ovpn_compat_tstats_free(dev);
 }
@@ -265,20 +273,28 @@ static int __init ovpn_init(void)
 		return err;
 	}
 
+	err = ovpn_peer_cache_init();
+	if (err)
+		return err;
+
 	err = rtnl_link_register(&ovpn_link_ops);
 	if (err) {
 		pr_err("cannot register link kind %s: %d\n", OVPN_DRV_NAME,
 		       err);
-		return err;
+		goto err_cache;
 	}
 
 	err = ovpn_nl_register();
 	if (err) {
 		rtnl_link_unregister(&ovpn_link_ops);
-		return err;
+		goto err_cache;
 	}
 
 	return 0;
+
+err_cache:
+	ovpn_peer_cache_destroy();
+	return err;
 }
 
 static void __exit ovpn_cleanup(void)
@@ -291,6 +307,7 @@ static void __exit ovpn_cleanup(void)
 	ovpn_nl_unregister();
 	/* the RCU callbacks that free peers, sockets and listeners */
 	rcu_barrier();
+	ovpn_peer_cache_destroy();
 }
 
 module_init(ovpn_init);

@@ -27,6 +27,7 @@
 #include <net/sock.h>
 #include <uapi/linux/ovpn_dco.h>
 
+#include "io.h"
 #include "netlink.h"
 #include "ovpnstruct.h"
 #include "peer.h"
@@ -155,7 +156,9 @@ static int ovpn_nl_parse_bind(struct ovpn_nl_req *req, struct sock *sk,
  * The socket descriptor is resolved here, in the caller's context; the
  * peer keeps a reference on the socket, not on its file, which is
  * released before returning. P2P mode: an existing peer is replaced and
- * deleted with reason TEARDOWN. The reply is the plain ACK.
+ * deleted with reason TEARDOWN. MP mode: the peer needs IPV4 and/or IPV6,
+ * and its id and VPN addresses must be free (-EEXIST); UDP peers share
+ * the socket. The reply is the plain ACK.
  *
  * Context: process context.
  * Return: 0 or a negative errno, with an extack message.
@@ -170,10 +173,11 @@ int ovpn_nl_new_peer(struct ovpn_nl_req *req)
 	struct socket *sock;
 	int ret;
 
-	if (req->ovpn->mode != OVPN_MODE_P2P) {
-		NL_SET_ERR_MSG(req->extack,
-			       "multi-peer mode is not implemented yet");
-		return -EOPNOTSUPP;
+	/* MP: the VPN address is how TX finds the peer */
+	if (req->ovpn->mode == OVPN_MODE_MP && !tb[OVPN_NEW_PEER_ATTR_IPV4] &&
+	    !tb[OVPN_NEW_PEER_ATTR_IPV6]) {
+		NL_SET_ERR_MSG(req->extack, "MP peers need a VPN address");
+		return -EINVAL;
 	}
 
 	/*
@@ -194,16 +198,20 @@ int ovpn_nl_new_peer(struct ovpn_nl_req *req)
 		goto out_sock;
 	}
 
-	bind = kzalloc(sizeof(*bind), GFP_KERNEL);
-	if (!bind) {
-		ret = -ENOMEM;
-		goto out_sock;
-	}
+	/* TCP: the socket is connected; SOCKADDR_REMOTE is ignored */
+	bind = NULL;
+	if (!ovpn_socket_is_tcp(sock->sk)) {
+		bind = kzalloc(sizeof(*bind), GFP_KERNEL);
+		if (!bind) {
+			ret = -ENOMEM;
+			goto out_sock;
+		}
 
-	ret = ovpn_nl_parse_bind(req, sock->sk, bind);
-	if (ret) {
-		kfree(bind);
-		goto out_sock;
+		ret = ovpn_nl_parse_bind(req, sock->sk, bind);
+		if (ret) {
+			kfree(bind);
+			goto out_sock;
+		}
 	}
 
 	peer = ovpn_peer_new(req->ovpn,
@@ -341,15 +349,16 @@ static int ovpn_nl_fill_transport(struct sk_buff *skb, struct ovpn_peer *peer)
 
 	rcu_read_lock();
 
+	/* TCP peers have no bind */
 	bind = rcu_dereference(peer->bind);
-	if (bind->remote.sa.sa_family == AF_INET) {
+	if (bind && bind->remote.sa.sa_family == AF_INET) {
 		if (nla_put(skb, OVPN_GET_PEER_RESP_ATTR_SOCKADDR_REMOTE,
 			    sizeof(bind->remote.in4), &bind->remote.in4) ||
 		    (bind->has_local &&
 		     nla_put_in_addr(skb, OVPN_GET_PEER_RESP_ATTR_LOCAL_IP,
 				     bind->local.ipv4.s_addr)))
 			ret = -EMSGSIZE;
-	} else {
+	} else if (bind) {
 		if (nla_put(skb, OVPN_GET_PEER_RESP_ATTR_SOCKADDR_REMOTE,
 			    sizeof(bind->remote.in6), &bind->remote.in6) ||
 		    (bind->has_local &&
@@ -375,15 +384,10 @@ static int ovpn_nl_fill_peer(struct sk_buff *skb,
 			     struct net_device *dev, struct ovpn_peer *peer)
 {
 	const struct ovpn_nl_op_desc *desc = &fam->op[OVPN_NL_OP_GET_PEER];
-	struct ovpn_struct *ovpn = peer->ovpn;
-	u32 interval, timeout;
+	u32 interval = READ_ONCE(peer->keepalive_interval);
+	u32 timeout = READ_ONCE(peer->keepalive_timeout);
 	struct nlattr *nest;
 	unsigned int i;
-
-	spin_lock_bh(&ovpn->lock);
-	interval = peer->keepalive_interval;
-	timeout = peer->keepalive_timeout;
-	spin_unlock_bh(&ovpn->lock);
 
 	if (nla_put_u32(skb, OVPN_NL_ATTR_IFINDEX, dev->ifindex))
 		return -EMSGSIZE;
@@ -477,9 +481,12 @@ out:
  * ovpn_nl_get_peer_dump - GET_PEER dump: every peer of a device
  * @req: the dump's device and family (no nest)
  * @skb: the reply to fill
- * @cb: the dump; cb->args[1] counts the peers already sent
+ * @cb: the dump; its cursor, from one part to the next: cb->args[1] is a
+ *	bucket of the peer table, cb->args[2] the lowest peer id not sent
+ *	yet from that bucket (see ovpn_peer_dump_next())
  *
- * One message per peer, as many as fit in @skb.
+ * One message per peer, as many as fit in @skb. Every peer that exists
+ * during the whole dump is sent exactly once.
  *
  * Context: process context.
  * Return: the length of @skb: 0 when nothing was left to send.
@@ -487,12 +494,12 @@ out:
 int ovpn_nl_get_peer_dump(struct ovpn_nl_req *req, struct sk_buff *skb,
 			  struct netlink_callback *cb)
 {
-	unsigned long index = cb->args[1];
+	unsigned long bucket = cb->args[1], min_id = cb->args[2];
 	struct ovpn_peer *peer;
 	void *hdr;
 	int ret;
 
-	while ((peer = ovpn_peer_get_by_index(req->ovpn, index))) {
+	while ((peer = ovpn_peer_dump_next(req->ovpn, &bucket, &min_id))) {
 		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
 				  cb->nlh->nlmsg_seq, req->fam->genl,
 				  NLM_F_MULTI, req->desc->cmd);
@@ -506,10 +513,11 @@ int ovpn_nl_get_peer_dump(struct ovpn_nl_req *req, struct sk_buff *skb,
 		}
 
 		genlmsg_end(skb, hdr);
-		index++;
+		min_id++;
 	}
 
-	cb->args[1] = index;
+	cb->args[1] = bucket;
+	cb->args[2] = min_id;
 	return skb->len;
 }
 
@@ -731,7 +739,8 @@ void ovpn_nl_listeners_fini(void)
  *
  * While a listener is registered, the packet is unicast to it as
  * OVPN_CMD_PACKET {IFINDEX, PACKET {PACKET, PEER_ID}} of the "ovpn-dco"
- * family, and a delivery failure drops it.
+ * family, and a delivery failure drops it. MP mode: only packets from a
+ * peer's transport address; any other goes up the socket.
  *
  * Context: softirq.
  * Return: true if a listener is registered (the caller frees @skb), false
@@ -755,6 +764,9 @@ bool ovpn_nl_send_packet(struct ovpn_struct *ovpn, struct sk_buff *skb,
 		return false;
 
 	peer = ovpn_peer_get_by_transp_addr(ovpn, skb);
+	/* MP: a sender that is no peer yet is userspace's, on the socket */
+	if (!peer && ovpn->mode == OVPN_MODE_MP)
+		return false;
 
 	msg = genlmsg_new(nla_total_size(sizeof(u32)) +
 			  nla_total_size(nla_total_size(len) +
@@ -830,7 +842,7 @@ int ovpn_nl_packet(struct ovpn_nl_req *req)
 	skb_put_data(skb, nla_data(attr), nla_len(attr));
 
 	local_bh_disable();
-	ret = ovpn_udp_send_skb(peer, skb);
+	ret = ovpn_send_transport(peer, skb);
 	local_bh_enable();
 
 	if (ret)

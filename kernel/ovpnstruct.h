@@ -6,6 +6,9 @@
 #ifndef _NET_OVPN_DCO_OVPNSTRUCT_H_
 #define _NET_OVPN_DCO_OVPNSTRUCT_H_
 
+#include <linux/bits.h>
+#include <linux/list.h>
+#include <linux/list_nulls.h>
 #include <linux/rcupdate.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
@@ -17,30 +20,68 @@ struct ovpn_dev_stats;
 struct ovpn_nl_listener;
 struct ovpn_peer;
 
+/* buckets of each peer table of an MP device: 10,000 peers, ~2.4 per chain */
+#define OVPN_PEER_HASH_BITS	12
+#define OVPN_PEER_HASH_SIZE	BIT(OVPN_PEER_HASH_BITS)
+
+/**
+ * struct ovpn_peer_table - the peers of an MP device, found four ways
+ * @by_id: by peer id; every chain is sorted by id, so that a dump can
+ *	resume after the last id it sent
+ * @by_vpn4: by VPN IPv4 address (peers that have one)
+ * @by_vpn6: by VPN IPv6 address (peers that have one)
+ * @by_transp: by remote transport address (peers with a struct ovpn_bind);
+ *	nulls lists, whose end marker is the bucket index: a peer moves to
+ *	another chain when it floats, and a reader that followed it there
+ *	notices and starts again
+ *
+ * Readers use RCU; writers hold ovpn_struct.lock. Allocated (kvzalloc,
+ * 128 KiB) for MP devices only.
+ */
+struct ovpn_peer_table {
+	struct hlist_head by_id[OVPN_PEER_HASH_SIZE];
+	struct hlist_head by_vpn4[OVPN_PEER_HASH_SIZE];
+	struct hlist_head by_vpn6[OVPN_PEER_HASH_SIZE];
+	struct hlist_nulls_head by_transp[OVPN_PEER_HASH_SIZE];
+};
+
 /**
  * struct ovpn_struct - private data of an ovpn-dco device (netdev_priv())
  * @dev: the device
  * @mode: OVPN_MODE_P2P or OVPN_MODE_MP (IFLA_OVPN_MODE), fixed at creation
- * @lock: protects @peer, @dying, the deleted flag and the keepalive
- *	settings of every peer; taken with bottom halves disabled
+ * @lock: protects @peer, @peers, @dying, the keepalive_* fields and, of
+ *	every peer, the deleted flag, the keepalive settings and the
+ *	endpoints; taken with bottom halves disabled
  * @dying: set once the device is going away: no peer may be added and the
  *	keepalive work is not queued any more
+ * @keepalive_running: @keepalive_work is scanning the peers
+ * @keepalive_armed: @keepalive_at is set: when @keepalive_work is queued
+ *	to run or, while it is running, the earliest deadline SET_PEER set
+ *	meanwhile (which the running work will honour)
+ * @keepalive_at: jiffies, see @keepalive_armed
  * @peer: P2P mode: the one peer (RCU; writers hold @lock)
+ * @peers: MP mode: the peer tables; NULL in P2P mode
  * @gro_cells: RX delivery to the stack, with GRO
  * @stats: per-CPU reason counters (stats.h)
- * @keepalive_work: sends keepalive pings and expires silent peers
+ * @keepalive_work: sends keepalive pings and expires silent peers, for
+ *	every peer of the device
  * @listener: "ovpn-dco" family: where control packets go (netlink_peer.c);
  *	NULL: up the transport socket
  *
  * Lock order: RTNL, then the global socket mutex (socket.c), then @lock,
- * then a peer's lock. @lock is never held across a sleep.
+ * then the key lock of a peer (crypto.h). @lock is never held across a
+ * sleep.
  */
 struct ovpn_struct {
 	struct net_device *dev;
 	u8 mode;
-	spinlock_t lock; /* @peer, @dying, peers: deleted, keepalive */
+	spinlock_t lock; /* @peer, @peers, @dying, @keepalive_*, peer fields */
 	bool dying;
+	bool keepalive_running;
+	bool keepalive_armed;
+	unsigned long keepalive_at;
 	struct ovpn_peer __rcu *peer;
+	struct ovpn_peer_table *peers;
 	struct gro_cells gro_cells;
 	struct ovpn_dev_stats __percpu *stats;
 	struct delayed_work keepalive_work;

@@ -3,41 +3,63 @@
  * ovpn-dco: OpenVPN data channel offload - peers
  *
  * Lifetime. A peer is created by NEW_PEER with one reference, which the
- * peer table (P2P: ovpn->peer) owns once the peer is published. Lookups
- * run under RCU and take a reference with kref_get_unless_zero(); every
- * packet in flight holds one. The memory goes after an RCU grace period
- * following the last put, so a reader that found the peer under RCU may
- * always try to take a reference.
+ * peer table owns once the peer is published. Lookups run under RCU and
+ * take a reference with kref_get_unless_zero(); every packet in flight
+ * holds one. The memory goes after an RCU grace period following the last
+ * put, so a reader that found the peer under RCU may always try to take a
+ * reference.
+ *
+ * Tables. P2P mode: the one peer in ovpn->peer. MP mode: struct
+ * ovpn_peer_table (ovpnstruct.h), four hash tables of 4096 buckets: by
+ * peer id (RX of DATA_V2, netlink), by VPN IPv4 and by VPN IPv6 address
+ * (TX, reverse path check) and by transport address (control packets;
+ * rehashed when the peer floats). Readers use RCU, writers ovpn->lock.
  *
  * Deletion. Every way a peer goes (DEL_PEER, replacement by NEW_PEER in
  * P2P mode, keepalive expiry, the transport socket closed, the device
- * deleted, the module unloaded) goes through ovpn_peer_del() or the same
- * claim under ovpn->lock: the first caller sets peer->deleted and
- * unpublishes the peer in one critical section, later callers find
- * deleted set and get -ENOENT. The winner then, outside the lock, wipes
- * the keys, drops the socket reference (the last one detaches the
- * socket), multicasts the DEL_PEER notification and drops the table's
- * reference. Packets in flight still hold the peer; they find no key and
- * no socket and are dropped. Every caller runs in process context.
+ * deleted, the module unloaded) claims it under ovpn->lock: the first
+ * caller sets peer->deleted and unpublishes the peer (out of every table)
+ * in one critical section, later callers find deleted set and get
+ * -ENOENT. The winner then, outside the lock, wipes the keys, drops the
+ * socket reference (the last one detaches the socket), multicasts the
+ * DEL_PEER notification and drops the table's reference. Packets in
+ * flight still hold the peer; they find no key and no socket and are
+ * dropped. Every caller runs in process context. Deleting many peers at
+ * once (socket closed, device deleted) claims them in batches.
  *
- * Keepalive. One delayed work per device: phase 1, without locks, deletes
- * expired peers and sends due pings; phase 2, under ovpn->lock, re-arms
- * the work for the earliest deadline. SET_PEER changes the settings and
- * kicks the work under the same lock, so no kick is lost.
+ * Keepalive. One delayed work per device scans every peer under RCU,
+ * collects the due ones in batches, with a reference, and pings or
+ * expires them outside RCU. It re-arms itself for the earliest deadline it
+ * saw, but never sooner than OVPN_KEEPALIVE_MIN_GAP: with thousands of
+ * peers whose deadlines are spread out, a scan covers all that became due
+ * meanwhile, at most four scans a second. SET_PEER restarts the peer's
+ * clocks, so its first deadline is at least a second away: under
+ * ovpn->lock it moves the queued work earlier if that deadline comes
+ * first, or, while the work runs, records the deadline for the end of the
+ * run (ovpn->keepalive_*). A burst of SET_PEERs costs no scan.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/hash.h>
 #include <linux/if_ether.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
+#include <linux/jhash.h>
 #include <linux/jiffies.h>
+#include <linux/minmax.h>
+#include <linux/net.h>
+#include <linux/rculist.h>
+#include <linux/rculist_nulls.h>
 #include <linux/skbuff.h>
 #include <linux/slab.h>
 #include <linux/udp.h>
 #include <linux/workqueue.h>
+#include <net/ip6_fib.h>
 #include <net/ipv6.h>
+#include <net/ipv6_stubs.h>
 #include <net/netlink.h>
+#include <net/route.h>
 #include <uapi/linux/ovpn_dco.h>
 
 #include "io.h"
@@ -45,6 +67,123 @@
 #include "ovpnstruct.h"
 #include "peer.h"
 #include "socket.h"
+
+/* peers claimed or collected at a time by a scan of the tables */
+#define OVPN_PEER_BATCH		32
+/* buckets a scan walks per RCU read-side critical section */
+#define OVPN_PEER_SCAN_STRIDE	256
+/* the keepalive work runs at most this often */
+#define OVPN_KEEPALIVE_MIN_GAP	(HZ / 4)
+
+static struct kmem_cache *ovpn_peer_cache __read_mostly;
+static u32 ovpn_peer_hash_seed __read_mostly;
+
+/**
+ * ovpn_peer_cache_init - create the slab cache of peers
+ *
+ * Context: module init.
+ * Return: 0 or -ENOMEM.
+ */
+int ovpn_peer_cache_init(void)
+{
+	ovpn_peer_cache = KMEM_CACHE(ovpn_peer, 0);
+	return ovpn_peer_cache ? 0 : -ENOMEM;
+}
+
+/**
+ * ovpn_peer_cache_destroy - destroy the slab cache of peers
+ *
+ * Context: module exit, after rcu_barrier(): every peer is freed.
+ */
+void ovpn_peer_cache_destroy(void)
+{
+	kmem_cache_destroy(ovpn_peer_cache);
+}
+
+/**
+ * ovpn_peers_init - set up the peer tables of a new device
+ * @ovpn: the device, its mode already set
+ *
+ * MP mode only: allocates the tables and keeps the route of packets to
+ * send, from which TX picks the peer. P2P mode needs neither.
+ *
+ * Context: process context (ndo_init).
+ * Return: 0 or -ENOMEM.
+ */
+int ovpn_peers_init(struct ovpn_struct *ovpn)
+{
+	struct ovpn_peer_table *t;
+	unsigned int i;
+
+	if (ovpn->mode != OVPN_MODE_MP)
+		return 0;
+
+	t = kvzalloc(sizeof(*t), GFP_KERNEL);
+	if (!t)
+		return -ENOMEM;
+
+	for (i = 0; i < OVPN_PEER_HASH_SIZE; i++)
+		INIT_HLIST_NULLS_HEAD(&t->by_transp[i], i);
+	net_get_random_once(&ovpn_peer_hash_seed, sizeof(ovpn_peer_hash_seed));
+
+	ovpn->peers = t;
+	netif_keep_dst(ovpn->dev);
+	return 0;
+}
+
+/**
+ * ovpn_peers_free - free the peer tables of a device
+ * @ovpn: the device, without peers and without readers
+ *
+ * Context: process context (the device's destructor).
+ */
+void ovpn_peers_free(struct ovpn_struct *ovpn)
+{
+	kvfree(ovpn->peers);
+	ovpn->peers = NULL;
+}
+
+static unsigned int ovpn_hash_id(u32 id)
+{
+	return hash_32(id, OVPN_PEER_HASH_BITS);
+}
+
+static unsigned int ovpn_hash_vpn4(__be32 addr)
+{
+	return jhash_1word((__force u32)addr, ovpn_peer_hash_seed) &
+	       (OVPN_PEER_HASH_SIZE - 1);
+}
+
+static unsigned int ovpn_hash_vpn6(const struct in6_addr *addr)
+{
+	return jhash2(addr->s6_addr32, 4, ovpn_peer_hash_seed) &
+	       (OVPN_PEER_HASH_SIZE - 1);
+}
+
+static unsigned int ovpn_hash_transp4(__be32 addr, __be16 port)
+{
+	return jhash_2words((__force u32)addr, (__force u32)port,
+			    ovpn_peer_hash_seed) & (OVPN_PEER_HASH_SIZE - 1);
+}
+
+static unsigned int ovpn_hash_transp6(const struct in6_addr *addr,
+				      __be16 port)
+{
+	return jhash2(addr->s6_addr32, 4,
+		      ovpn_peer_hash_seed ^ (__force u32)port) &
+	       (OVPN_PEER_HASH_SIZE - 1);
+}
+
+/* the by_transp bucket of the remote of @bind */
+static unsigned int ovpn_hash_bind(const struct ovpn_bind *bind)
+{
+	if (bind->remote.sa.sa_family == AF_INET)
+		return ovpn_hash_transp4(bind->remote.in4.sin_addr.s_addr,
+					 bind->remote.in4.sin_port);
+
+	return ovpn_hash_transp6(&bind->remote.in6.sin6_addr,
+				 bind->remote.in6.sin6_port);
+}
 
 /* the RCU grace period after the last put has passed */
 static void ovpn_peer_free_rcu(struct rcu_head *head)
@@ -56,7 +195,7 @@ static void ovpn_peer_free_rcu(struct rcu_head *head)
 	dst_cache_destroy(&peer->dst_cache);
 	kfree(rcu_dereference_protected(peer->bind, true));
 	netdev_put(peer->ovpn->dev, &peer->dev_tracker);
-	kfree(peer);
+	kmem_cache_free(ovpn_peer_cache, peer);
 }
 
 static void ovpn_peer_release(struct kref *kref)
@@ -84,8 +223,8 @@ void ovpn_peer_put(struct ovpn_peer *peer)
  * @id: the peer id
  *
  * The peer holds a reference on the device, has no key, no socket and no
- * endpoint; the caller fills @sock and @bind, then calls ovpn_peer_add()
- * or, on failure, ovpn_peer_abort().
+ * endpoint; the caller fills @sock, @bind and the VPN addresses, then
+ * calls ovpn_peer_add() or, on failure, ovpn_peer_abort().
  *
  * Context: process context.
  * Return: the peer with one reference, or an ERR_PTR().
@@ -95,20 +234,23 @@ struct ovpn_peer *ovpn_peer_new(struct ovpn_struct *ovpn, u32 id)
 	struct ovpn_peer *peer;
 	int ret;
 
-	peer = kzalloc(sizeof(*peer), GFP_KERNEL);
+	peer = kmem_cache_zalloc(ovpn_peer_cache, GFP_KERNEL);
 	if (!peer)
 		return ERR_PTR(-ENOMEM);
 
 	ret = dst_cache_init(&peer->dst_cache, GFP_KERNEL);
 	if (ret) {
-		kfree(peer);
+		kmem_cache_free(ovpn_peer_cache, peer);
 		return ERR_PTR(ret);
 	}
 
 	peer->id = id;
 	peer->ovpn = ovpn;
+	INIT_HLIST_NODE(&peer->hash_id);
+	INIT_HLIST_NODE(&peer->hash_vpn4);
+	INIT_HLIST_NODE(&peer->hash_vpn6);
+	/* hash_transp: zeroed, i.e. unhashed */
 	ovpn_crypto_state_init(&peer->crypto);
-	spin_lock_init(&peer->lock);
 	peer->last_sent = jiffies;
 	peer->last_recv = peer->last_sent;
 	kref_init(&peer->refcount);
@@ -155,42 +297,114 @@ void ovpn_peer_abort(struct ovpn_peer *peer)
 	ovpn_peer_finish(peer, false, OVPN_NL_REASON_TEARDOWN);
 }
 
+/*
+ * MP: put @peer in every table, unless its id or one of its VPN addresses
+ * is taken. The by_id chain stays sorted by id. Under ovpn->lock.
+ */
+static int ovpn_peer_hash(struct ovpn_peer *peer,
+			  struct netlink_ext_ack *extack)
+{
+	struct ovpn_peer_table *t = peer->ovpn->peers;
+	struct ovpn_peer *tmp, *next, *prev = NULL;
+	const struct ovpn_bind *bind;
+	struct hlist_head *by_id;
+
+	lockdep_assert_held(&peer->ovpn->lock);
+
+	by_id = &t->by_id[ovpn_hash_id(peer->id)];
+	hlist_for_each_entry(next, by_id, hash_id) {
+		if (next->id == peer->id) {
+			NL_SET_ERR_MSG(extack, "peer id already in use");
+			return -EEXIST;
+		}
+		if (next->id > peer->id)
+			break;
+		prev = next;
+	}
+
+	if (peer->has_ipv4) {
+		hlist_for_each_entry(tmp, &t->by_vpn4[ovpn_hash_vpn4(peer->vpn_ipv4)],
+				     hash_vpn4) {
+			if (tmp->vpn_ipv4 == peer->vpn_ipv4) {
+				NL_SET_ERR_MSG(extack,
+					       "VPN IPv4 address already used by another peer");
+				return -EEXIST;
+			}
+		}
+	}
+
+	if (peer->has_ipv6) {
+		hlist_for_each_entry(tmp, &t->by_vpn6[ovpn_hash_vpn6(&peer->vpn_ipv6)],
+				     hash_vpn6) {
+			if (ipv6_addr_equal(&tmp->vpn_ipv6, &peer->vpn_ipv6)) {
+				NL_SET_ERR_MSG(extack,
+					       "VPN IPv6 address already used by another peer");
+				return -EEXIST;
+			}
+		}
+	}
+
+	if (next)
+		hlist_add_before_rcu(&peer->hash_id, &next->hash_id);
+	else if (prev)
+		hlist_add_behind_rcu(&peer->hash_id, &prev->hash_id);
+	else
+		hlist_add_head_rcu(&peer->hash_id, by_id);
+
+	if (peer->has_ipv4)
+		hlist_add_head_rcu(&peer->hash_vpn4,
+				   &t->by_vpn4[ovpn_hash_vpn4(peer->vpn_ipv4)]);
+	if (peer->has_ipv6)
+		hlist_add_head_rcu(&peer->hash_vpn6,
+				   &t->by_vpn6[ovpn_hash_vpn6(&peer->vpn_ipv6)]);
+
+	bind = rcu_dereference_protected(peer->bind,
+					 lockdep_is_held(&peer->ovpn->lock));
+	if (bind)
+		hlist_nulls_add_head_rcu(&peer->hash_transp,
+					 &t->by_transp[ovpn_hash_bind(bind)]);
+
+	return 0;
+}
+
 /**
  * ovpn_peer_add - publish a new peer
- * @peer: the peer, with its socket and endpoint set; on success its
- *	reference belongs to the peer table
+ * @peer: the peer, with its socket, endpoint and VPN addresses set; on
+ *	success its reference belongs to the peer table
  * @extack: where to report errors
  *
  * P2P mode: the peer replaces the current one, which is deleted with
- * reason TEARDOWN. MP mode is not implemented yet.
+ * reason TEARDOWN. MP mode: the peer joins the others; its id and its
+ * VPN addresses must be free.
  *
  * Context: process context.
- * Return: 0, -EOPNOTSUPP (MP mode) or -ENODEV (the device is going away).
+ * Return: 0, -EEXIST (MP: id or VPN address taken) or -ENODEV (the device
+ * is going away).
  */
 int ovpn_peer_add(struct ovpn_peer *peer, struct netlink_ext_ack *extack)
 {
 	struct ovpn_struct *ovpn = peer->ovpn;
-	struct ovpn_peer *old;
-
-	if (ovpn->mode != OVPN_MODE_P2P) {
-		NL_SET_ERR_MSG(extack, "multi-peer mode is not implemented yet");
-		return -EOPNOTSUPP;
-	}
+	struct ovpn_peer *old = NULL;
+	int ret = 0;
 
 	spin_lock_bh(&ovpn->lock);
 	if (ovpn->dying) {
-		spin_unlock_bh(&ovpn->lock);
 		NL_SET_ERR_MSG(extack, "the device is going away");
-		return -ENODEV;
+		ret = -ENODEV;
+	} else if (ovpn->mode == OVPN_MODE_MP) {
+		ret = ovpn_peer_hash(peer, extack);
+	} else {
+		/* a published peer is never marked deleted: claim the old one */
+		old = rcu_dereference_protected(ovpn->peer,
+						lockdep_is_held(&ovpn->lock));
+		if (old)
+			WRITE_ONCE(old->deleted, true);
+		rcu_assign_pointer(ovpn->peer, peer);
 	}
-
-	/* a published peer is never marked deleted: claim the old one */
-	old = rcu_dereference_protected(ovpn->peer,
-					lockdep_is_held(&ovpn->lock));
-	if (old)
-		old->deleted = true;
-	rcu_assign_pointer(ovpn->peer, peer);
 	spin_unlock_bh(&ovpn->lock);
+
+	if (ret)
+		return ret;
 
 	netdev_dbg(ovpn->dev, "peer %u added\n", peer->id);
 
@@ -198,6 +412,26 @@ int ovpn_peer_add(struct ovpn_peer *peer, struct netlink_ext_ack *extack)
 		ovpn_peer_finish(old, true, OVPN_NL_REASON_TEARDOWN);
 
 	return 0;
+}
+
+/* claim @peer and take it out of every table; under ovpn->lock */
+static void ovpn_peer_unpublish(struct ovpn_peer *peer)
+{
+	struct ovpn_struct *ovpn = peer->ovpn;
+
+	lockdep_assert_held(&ovpn->lock);
+
+	WRITE_ONCE(peer->deleted, true);
+
+	if (ovpn->mode == OVPN_MODE_MP) {
+		/* readers inside a chain go on through the removed node */
+		hlist_del_init_rcu(&peer->hash_id);
+		hlist_del_init_rcu(&peer->hash_vpn4);
+		hlist_del_init_rcu(&peer->hash_vpn6);
+		hlist_nulls_del_init_rcu(&peer->hash_transp);
+	} else if (rcu_access_pointer(ovpn->peer) == peer) {
+		RCU_INIT_POINTER(ovpn->peer, NULL);
+	}
 }
 
 /**
@@ -221,14 +455,72 @@ int ovpn_peer_del(struct ovpn_peer *peer, enum ovpn_nl_reason reason)
 		spin_unlock_bh(&ovpn->lock);
 		return -ENOENT;
 	}
-
-	peer->deleted = true;
-	if (rcu_access_pointer(ovpn->peer) == peer)
-		RCU_INIT_POINTER(ovpn->peer, NULL);
+	ovpn_peer_unpublish(peer);
 	spin_unlock_bh(&ovpn->lock);
 
 	ovpn_peer_finish(peer, true, reason);
 	return 0;
+}
+
+/*
+ * Claim up to OVPN_PEER_BATCH peers that use @osock (NULL: any), from
+ * by_id bucket *@bucket on, into @batch. *@bucket tells where to go on:
+ * OVPN_PEER_HASH_SIZE once the whole table was seen (P2P: at once).
+ * Return: the number of peers claimed.
+ */
+static unsigned int ovpn_peers_claim(struct ovpn_struct *ovpn,
+				     struct ovpn_socket *osock,
+				     unsigned int *bucket,
+				     struct ovpn_peer **batch)
+{
+	struct hlist_node *tmp;
+	struct ovpn_peer *peer;
+	unsigned int n = 0;
+
+	spin_lock_bh(&ovpn->lock);
+
+	if (ovpn->mode != OVPN_MODE_MP) {
+		peer = rcu_dereference_protected(ovpn->peer,
+						 lockdep_is_held(&ovpn->lock));
+		if (peer && (!osock || rcu_access_pointer(peer->sock) == osock)) {
+			ovpn_peer_unpublish(peer);
+			batch[n++] = peer;
+		}
+		*bucket = OVPN_PEER_HASH_SIZE;
+		goto out;
+	}
+
+	for (; *bucket < OVPN_PEER_HASH_SIZE; (*bucket)++) {
+		hlist_for_each_entry_safe(peer, tmp, &ovpn->peers->by_id[*bucket],
+					  hash_id) {
+			if (osock && rcu_access_pointer(peer->sock) != osock)
+				continue;
+			/* full: the rest of this bucket next time */
+			if (n == OVPN_PEER_BATCH)
+				goto out;
+			ovpn_peer_unpublish(peer);
+			batch[n++] = peer;
+		}
+	}
+out:
+	spin_unlock_bh(&ovpn->lock);
+	return n;
+}
+
+/* delete every peer that uses @osock (NULL: every peer), notified */
+static void ovpn_peers_del_all(struct ovpn_struct *ovpn,
+			       struct ovpn_socket *osock,
+			       enum ovpn_nl_reason reason)
+{
+	struct ovpn_peer *batch[OVPN_PEER_BATCH];
+	unsigned int bucket = 0, n, i;
+
+	do {
+		n = ovpn_peers_claim(ovpn, osock, &bucket, batch);
+		for (i = 0; i < n; i++)
+			ovpn_peer_finish(batch[i], true, reason);
+		cond_resched();
+	} while (bucket < OVPN_PEER_HASH_SIZE);
 }
 
 /**
@@ -242,21 +534,7 @@ int ovpn_peer_del(struct ovpn_peer *peer, enum ovpn_nl_reason reason)
 void ovpn_peers_del_by_sock(struct ovpn_struct *ovpn, struct ovpn_socket *osock,
 			    enum ovpn_nl_reason reason)
 {
-	struct ovpn_peer *peer;
-
-	spin_lock_bh(&ovpn->lock);
-	peer = rcu_dereference_protected(ovpn->peer,
-					 lockdep_is_held(&ovpn->lock));
-	if (peer && rcu_access_pointer(peer->sock) == osock) {
-		peer->deleted = true;
-		RCU_INIT_POINTER(ovpn->peer, NULL);
-	} else {
-		peer = NULL;
-	}
-	spin_unlock_bh(&ovpn->lock);
-
-	if (peer)
-		ovpn_peer_finish(peer, true, reason);
+	ovpn_peers_del_all(ovpn, osock, reason);
 }
 
 /**
@@ -271,21 +549,12 @@ void ovpn_peers_del_by_sock(struct ovpn_struct *ovpn, struct ovpn_socket *osock,
  */
 void ovpn_peers_teardown(struct ovpn_struct *ovpn)
 {
-	struct ovpn_peer *peer;
-
 	spin_lock_bh(&ovpn->lock);
 	/* read without the lock by ovpn_nl_register_packet() */
 	WRITE_ONCE(ovpn->dying, true);
-	peer = rcu_dereference_protected(ovpn->peer,
-					 lockdep_is_held(&ovpn->lock));
-	if (peer) {
-		peer->deleted = true;
-		RCU_INIT_POINTER(ovpn->peer, NULL);
-	}
 	spin_unlock_bh(&ovpn->lock);
 
-	if (peer)
-		ovpn_peer_finish(peer, true, OVPN_NL_REASON_TEARDOWN);
+	ovpn_peers_del_all(ovpn, NULL, OVPN_NL_REASON_TEARDOWN);
 
 	cancel_delayed_work_sync(&ovpn->keepalive_work);
 }
@@ -304,6 +573,56 @@ static struct ovpn_peer *ovpn_peer_get_p2p(struct ovpn_struct *ovpn)
 	return peer;
 }
 
+/* MP: the peer with id @id; under RCU, no reference */
+static struct ovpn_peer *ovpn_peer_lookup_id(struct ovpn_struct *ovpn, u32 id)
+{
+	struct ovpn_peer *peer;
+
+	hlist_for_each_entry_rcu(peer, &ovpn->peers->by_id[ovpn_hash_id(id)],
+				 hash_id) {
+		if (peer->id == id)
+			return peer;
+		if (peer->id > id)	/* sorted */
+			break;
+	}
+
+	return NULL;
+}
+
+/* MP: the peer with VPN IPv4 address @addr; under RCU, no reference */
+static struct ovpn_peer *ovpn_peer_lookup_vpn4(struct ovpn_struct *ovpn,
+					       __be32 addr)
+{
+	struct ovpn_peer *peer;
+
+	hlist_for_each_entry_rcu(peer, &ovpn->peers->by_vpn4[ovpn_hash_vpn4(addr)],
+				 hash_vpn4)
+		if (peer->vpn_ipv4 == addr)
+			return peer;
+
+	return NULL;
+}
+
+/* MP: the peer with VPN IPv6 address @addr; under RCU, no reference */
+static struct ovpn_peer *ovpn_peer_lookup_vpn6(struct ovpn_struct *ovpn,
+					       const struct in6_addr *addr)
+{
+	struct ovpn_peer *peer;
+
+	hlist_for_each_entry_rcu(peer, &ovpn->peers->by_vpn6[ovpn_hash_vpn6(addr)],
+				 hash_vpn6)
+		if (ipv6_addr_equal(&peer->vpn_ipv6, addr))
+			return peer;
+
+	return NULL;
+}
+
+/* a peer found under RCU, with a reference, or NULL */
+static struct ovpn_peer *ovpn_peer_hold_rcu(struct ovpn_peer *peer)
+{
+	return peer && ovpn_peer_hold(peer) ? peer : NULL;
+}
+
 /**
  * ovpn_peer_get_by_id - find a peer by id
  * @ovpn: the device
@@ -314,22 +633,75 @@ static struct ovpn_peer *ovpn_peer_get_p2p(struct ovpn_struct *ovpn)
  */
 struct ovpn_peer *ovpn_peer_get_by_id(struct ovpn_struct *ovpn, u32 peer_id)
 {
-	struct ovpn_peer *peer = ovpn_peer_get_p2p(ovpn);
+	struct ovpn_peer *peer;
 
-	if (peer && peer->id != peer_id) {
-		ovpn_peer_put(peer);
-		peer = NULL;
+	if (ovpn->mode != OVPN_MODE_MP) {
+		peer = ovpn_peer_get_p2p(ovpn);
+		if (peer && peer->id != peer_id) {
+			ovpn_peer_put(peer);
+			peer = NULL;
+		}
+		return peer;
 	}
 
+	rcu_read_lock();
+	peer = ovpn_peer_hold_rcu(ovpn_peer_lookup_id(ovpn, peer_id));
+	rcu_read_unlock();
+
 	return peer;
+}
+
+/*
+ * MP: the peer an IPv4 packet to send goes to, under RCU: the one whose
+ * VPN address is the gateway of the packet's route, or else its
+ * destination. The IPv4 header is in the linear part.
+ */
+static struct ovpn_peer *ovpn_peer_tx4(struct ovpn_struct *ovpn,
+				       struct sk_buff *skb)
+{
+	__be32 nexthop = ((const struct iphdr *)skb->data)->daddr;
+	const struct dst_entry *dst = skb_dst(skb);
+	const struct rtable *rt;
+
+	/* the route the stack chose for this device (netif_keep_dst()) */
+	if (dst && dst->dev == ovpn->dev && dst->ops->family == AF_INET) {
+		rt = container_of(dst, struct rtable, dst);
+		if (rt->rt_gw_family == AF_INET)
+			nexthop = rt->rt_gw4;
+		else if (rt->rt_gw_family == AF_INET6)
+			return ovpn_peer_lookup_vpn6(ovpn, &rt->rt_gw6);
+	}
+
+	return ovpn_peer_lookup_vpn4(ovpn, nexthop);
+}
+
+/* MP: the same for an IPv6 packet */
+static struct ovpn_peer *ovpn_peer_tx6(struct ovpn_struct *ovpn,
+				       struct sk_buff *skb)
+{
+	const struct in6_addr *nexthop =
+		&((const struct ipv6hdr *)skb->data)->daddr;
+	const struct dst_entry *dst = skb_dst(skb);
+	const struct rt6_info *rt;
+
+	if (dst && dst->dev == ovpn->dev && dst->ops->family == AF_INET6) {
+		rt = container_of(dst, struct rt6_info, dst);
+		if (rt->rt6i_flags & RTF_GATEWAY)
+			nexthop = &rt->rt6i_gateway;
+	}
+
+	return ovpn_peer_lookup_vpn6(ovpn, nexthop);
 }
 
 /**
  * ovpn_peer_get_tx - the peer a packet to send goes to
  * @ovpn: the device
- * @skb: the packet
+ * @skb: the packet, its IP header in the linear part, skb->protocol set
  *
- * P2P mode: the one peer, whatever the destination.
+ * P2P mode: the one peer, whatever the destination. MP mode: the routing
+ * table decides: if the packet's route has a gateway, the peer whose VPN
+ * address is that gateway, else the peer whose VPN address is the
+ * destination.
  *
  * Context: any.
  * Return: the peer with a reference, or NULL.
@@ -337,37 +709,145 @@ struct ovpn_peer *ovpn_peer_get_by_id(struct ovpn_struct *ovpn, u32 peer_id)
 struct ovpn_peer *ovpn_peer_get_tx(struct ovpn_struct *ovpn,
 				   struct sk_buff *skb)
 {
-	return ovpn_peer_get_p2p(ovpn);
+	struct ovpn_peer *peer;
+
+	if (ovpn->mode != OVPN_MODE_MP)
+		return ovpn_peer_get_p2p(ovpn);
+
+	rcu_read_lock();
+	switch (skb->protocol) {
+	case htons(ETH_P_IP):
+		peer = ovpn_peer_tx4(ovpn, skb);
+		break;
+	case htons(ETH_P_IPV6):
+		peer = ovpn_peer_tx6(ovpn, skb);
+		break;
+	default:
+		peer = NULL;
+		break;
+	}
+	peer = ovpn_peer_hold_rcu(peer);
+	rcu_read_unlock();
+
+	return peer;
 }
 
-/**
- * ovpn_peer_get_by_transp_addr - the peer a received packet comes from
- * @ovpn: the device
- * @skb: the packet, as received on the transport
- *
- * P2P mode: the one peer, whatever the source: the socket serves no other.
- *
- * Context: any.
- * Return: the peer with a reference, or NULL.
+/*
+ * MP: the peer that the route to @addr through the device leads to (its
+ * gateway, else @addr itself), under RCU; NULL if @addr is not routed
+ * through the device.
  */
-struct ovpn_peer *ovpn_peer_get_by_transp_addr(struct ovpn_struct *ovpn,
-					       struct sk_buff *skb)
+static struct ovpn_peer *ovpn_peer_route4(struct ovpn_struct *ovpn,
+					  __be32 addr)
 {
-	return ovpn_peer_get_p2p(ovpn);
+	struct flowi4 fl = {
+		.daddr = addr,
+		.flowi4_oif = ovpn->dev->ifindex,
+	};
+	struct ovpn_peer *peer = NULL;
+	struct rtable *rt;
+
+	rt = ip_route_output_key(dev_net(ovpn->dev), &fl);
+	if (IS_ERR(rt))
+		return NULL;
+
+	if (rt->dst.dev == ovpn->dev) {
+		if (rt->rt_gw_family == AF_INET)
+			peer = ovpn_peer_lookup_vpn4(ovpn, rt->rt_gw4);
+		else if (rt->rt_gw_family == AF_INET6)
+			peer = ovpn_peer_lookup_vpn6(ovpn, &rt->rt_gw6);
+		else
+			peer = ovpn_peer_lookup_vpn4(ovpn, addr);
+	}
+
+	ip_rt_put(rt);
+	return peer;
 }
 
-/**
- * ovpn_peer_get_by_index - the peers of a device, one by one (dumps)
- * @ovpn: the device
- * @index: position, from 0
- *
- * Context: any.
- * Return: the peer at @index with a reference, or NULL past the last one.
- */
-struct ovpn_peer *ovpn_peer_get_by_index(struct ovpn_struct *ovpn,
-					 unsigned long index)
+#if IS_ENABLED(CONFIG_IPV6)
+/* MP: the same for IPv6 */
+static struct ovpn_peer *ovpn_peer_route6(struct ovpn_struct *ovpn,
+					  const struct in6_addr *addr)
 {
-	return index ? NULL : ovpn_peer_get_p2p(ovpn);
+	struct flowi6 fl = {
+		.daddr = *addr,
+		.flowi6_oif = ovpn->dev->ifindex,
+	};
+	struct ovpn_peer *peer = NULL;
+	const struct rt6_info *rt;
+	struct dst_entry *dst;
+
+	dst = ipv6_stub->ipv6_dst_lookup_flow(dev_net(ovpn->dev), NULL, &fl,
+					      NULL);
+	if (IS_ERR(dst))
+		return NULL;
+
+	if (dst->dev == ovpn->dev) {
+		rt = container_of(dst, struct rt6_info, dst);
+		peer = ovpn_peer_lookup_vpn6(ovpn, rt->rt6i_flags & RTF_GATEWAY ?
+						   &rt->rt6i_gateway : addr);
+	}
+
+	dst_release(dst);
+	return peer;
+}
+#endif
+
+/**
+ * ovpn_peer_check_by_src - the reverse path check of a decrypted packet
+ * @ovpn: the device
+ * @skb: the plaintext, its IP header at skb->data in the linear part
+ * @proto: its protocol, ETH_P_IP or ETH_P_IPV6
+ * @peer: the peer it came from
+ *
+ * MP mode: the inner source must be @peer's VPN address, or an address
+ * routed through the device via @peer (a route whose gateway is @peer's
+ * VPN address), or an IPv6 link-local address (the stack never forwards
+ * those). P2P mode: anything goes.
+ *
+ * Context: softirq.
+ * Return: true if the packet may be delivered.
+ */
+bool ovpn_peer_check_by_src(struct ovpn_struct *ovpn, struct sk_buff *skb,
+			    __be16 proto, struct ovpn_peer *peer)
+{
+	const struct in6_addr *saddr6;
+	bool match = false;
+	__be32 saddr4;
+
+	if (ovpn->mode != OVPN_MODE_MP)
+		return true;
+
+	switch (proto) {
+	case htons(ETH_P_IP):
+		saddr4 = ((const struct iphdr *)skb->data)->saddr;
+		if (peer->has_ipv4 && peer->vpn_ipv4 == saddr4)
+			return true;
+
+		rcu_read_lock();
+		match = ovpn_peer_route4(ovpn, saddr4) == peer;
+		rcu_read_unlock();
+		break;
+#if IS_ENABLED(CONFIG_IPV6)
+	case htons(ETH_P_IPV6):
+		saddr6 = &((const struct ipv6hdr *)skb->data)->saddr;
+		if (peer->has_ipv6 && ipv6_addr_equal(&peer->vpn_ipv6, saddr6))
+			return true;
+		/*
+		 * Link-local: router solicitations and the like of the
+		 * peer's own device. Never forwarded; no peer owns one.
+		 */
+		if (ipv6_addr_type(saddr6) & IPV6_ADDR_LINKLOCAL)
+			return true;
+
+		rcu_read_lock();
+		match = ovpn_peer_route6(ovpn, saddr6) == peer;
+		rcu_read_unlock();
+		break;
+#endif
+	}
+
+	return match;
 }
 
 /* does the outer source of @skb equal the remote of @bind? */
@@ -392,6 +872,126 @@ static bool ovpn_bind_matches(const struct ovpn_bind *bind,
 
 	/* not a transport we know: do not move */
 	return true;
+}
+
+/*
+ * MP: the peer whose remote is the outer source of the UDP packet @skb,
+ * under RCU.
+ */
+static struct ovpn_peer *ovpn_peer_lookup_transp(struct ovpn_struct *ovpn,
+						 struct sk_buff *skb)
+{
+	__be16 port = udp_hdr(skb)->source;
+	const struct hlist_nulls_node *node;
+	const struct ovpn_bind *bind;
+	struct ovpn_peer *peer;
+	unsigned int bucket;
+
+	switch (skb->protocol) {
+	case htons(ETH_P_IP):
+		bucket = ovpn_hash_transp4(ip_hdr(skb)->saddr, port);
+		break;
+	case htons(ETH_P_IPV6):
+		bucket = ovpn_hash_transp6(&ipv6_hdr(skb)->saddr, port);
+		break;
+	default:
+		return NULL;
+	}
+
+begin:
+	hlist_nulls_for_each_entry_rcu(peer, node, &ovpn->peers->by_transp[bucket],
+				       hash_transp) {
+		bind = rcu_dereference(peer->bind);
+		if (bind && ovpn_bind_matches(bind, skb))
+			return peer;
+	}
+
+	/* a peer that floated took us to another chain: start again */
+	if (get_nulls_value(node) != bucket)
+		goto begin;
+
+	return NULL;
+}
+
+/**
+ * ovpn_peer_get_by_transp_addr - the peer a received packet comes from
+ * @ovpn: the device
+ * @skb: the UDP packet, as received on the transport (IP and UDP headers)
+ *
+ * P2P mode: the one peer, whatever the source: the socket serves no other.
+ * MP mode: the peer whose remote address and port are the packet's
+ * source.
+ *
+ * Context: any.
+ * Return: the peer with a reference, or NULL.
+ */
+struct ovpn_peer *ovpn_peer_get_by_transp_addr(struct ovpn_struct *ovpn,
+					       struct sk_buff *skb)
+{
+	struct ovpn_peer *peer;
+
+	if (ovpn->mode != OVPN_MODE_MP)
+		return ovpn_peer_get_p2p(ovpn);
+
+	rcu_read_lock();
+	peer = ovpn_peer_hold_rcu(ovpn_peer_lookup_transp(ovpn, skb));
+	rcu_read_unlock();
+
+	return peer;
+}
+
+/**
+ * ovpn_peer_dump_next - the next peer of a dump, by bucket and id
+ * @ovpn: the device
+ * @bucket: in: the by_id bucket to resume at (0 to start); out: the bucket
+ *	of the peer returned, or the end (any further call returns NULL)
+ * @min_id: in: the lowest peer id to return from *@bucket; out: the id of
+ *	the peer returned. The caller sets it to that id + 1 once the peer
+ *	is sent.
+ *
+ * The cursor survives between the parts of a dump: as the by_id chains
+ * are sorted, every peer that exists during the whole dump is returned
+ * exactly once, whatever is added or deleted meanwhile. P2P mode: bucket
+ * 0 holds the one peer.
+ *
+ * Context: any.
+ * Return: the peer with a reference, or NULL past the last one.
+ */
+struct ovpn_peer *ovpn_peer_dump_next(struct ovpn_struct *ovpn,
+				      unsigned long *bucket,
+				      unsigned long *min_id)
+{
+	struct ovpn_peer *peer;
+	unsigned long b = *bucket;
+
+	if (ovpn->mode != OVPN_MODE_MP) {
+		if (b)
+			return NULL;
+		peer = ovpn_peer_get_p2p(ovpn);
+		if (peer && peer->id < *min_id) {
+			ovpn_peer_put(peer);
+			peer = NULL;
+		}
+		if (peer)
+			*min_id = peer->id;
+		return peer;
+	}
+
+	rcu_read_lock();
+	for (; b < OVPN_PEER_HASH_SIZE; b++, *min_id = 0) {
+		hlist_for_each_entry_rcu(peer, &ovpn->peers->by_id[b], hash_id) {
+			if (peer->id < *min_id || !ovpn_peer_hold(peer))
+				continue;
+			rcu_read_unlock();
+			*bucket = b;
+			*min_id = peer->id;
+			return peer;
+		}
+	}
+	rcu_read_unlock();
+
+	*bucket = b;
+	return NULL;
 }
 
 /* the remote of a new bind: the outer source of @skb */
@@ -423,12 +1023,14 @@ static void ovpn_bind_set_remote(struct ovpn_bind *bind, struct sk_buff *skb)
  *
  * If the packet came from another address or port than the peer's
  * remote, the remote becomes that source (and the source address we use
- * is kept only if the family stays the same).
+ * is kept only if the family stays the same). MP mode: the peer moves to
+ * the chain of its new address in the by_transp table.
  *
  * Context: softirq.
  */
 void ovpn_peer_float(struct ovpn_peer *peer, struct sk_buff *skb)
 {
+	struct ovpn_struct *ovpn = peer->ovpn;
 	struct ovpn_bind *bind, *old;
 	bool same;
 
@@ -445,12 +1047,12 @@ void ovpn_peer_float(struct ovpn_peer *peer, struct sk_buff *skb)
 		return;
 	ovpn_bind_set_remote(bind, skb);
 
-	spin_lock_bh(&peer->lock);
+	spin_lock_bh(&ovpn->lock);
 	old = rcu_dereference_protected(peer->bind,
-					lockdep_is_held(&peer->lock));
+					lockdep_is_held(&ovpn->lock));
 	if (ovpn_bind_matches(old, skb)) {
 		/* another CPU was faster */
-		spin_unlock_bh(&peer->lock);
+		spin_unlock_bh(&ovpn->lock);
 		kfree(bind);
 		return;
 	}
@@ -460,11 +1062,17 @@ void ovpn_peer_float(struct ovpn_peer *peer, struct sk_buff *skb)
 		bind->has_local = old->has_local;
 	}
 	rcu_assign_pointer(peer->bind, bind);
+	/* a deleted peer stays out of the tables */
+	if (ovpn->mode == OVPN_MODE_MP && !peer->deleted) {
+		hlist_nulls_del_init_rcu(&peer->hash_transp);
+		hlist_nulls_add_head_rcu(&peer->hash_transp,
+					 &ovpn->peers->by_transp[ovpn_hash_bind(bind)]);
+	}
 	dst_cache_reset(&peer->dst_cache);
-	spin_unlock_bh(&peer->lock);
+	spin_unlock_bh(&ovpn->lock);
 
 	net_dbg_ratelimited("%s: peer %u floated\n",
-			    netdev_name(peer->ovpn->dev), peer->id);
+			    netdev_name(ovpn->dev), peer->id);
 	kfree_rcu(old, rcu);
 }
 
@@ -474,6 +1082,32 @@ static unsigned long ovpn_secs_to_jiffies(u32 secs)
 	return min_t(u64, (u64)secs * HZ, MAX_JIFFY_OFFSET);
 }
 
+/*
+ * The earliest keepalive deadline of @peer (jiffies) in *@deadline.
+ * Lockless. Return: false if it has none (keepalive off, or deleted).
+ */
+static bool ovpn_peer_keepalive_deadline(struct ovpn_peer *peer,
+					 unsigned long *deadline)
+{
+	u32 interval = READ_ONCE(peer->keepalive_interval);
+	u32 timeout = READ_ONCE(peer->keepalive_timeout);
+	unsigned long d;
+
+	if (READ_ONCE(peer->deleted) || (!interval && !timeout))
+		return false;
+
+	if (interval)
+		*deadline = READ_ONCE(peer->last_sent) +
+			    ovpn_secs_to_jiffies(interval);
+	if (timeout) {
+		d = READ_ONCE(peer->last_recv) + ovpn_secs_to_jiffies(timeout);
+		if (!interval || time_before(d, *deadline))
+			*deadline = d;
+	}
+
+	return true;
+}
+
 /**
  * ovpn_peer_set_keepalive - change the keepalive settings of a peer
  * @peer: the peer
@@ -481,7 +1115,8 @@ static unsigned long ovpn_secs_to_jiffies(u32 secs)
  * @timeout: seconds without authenticated RX before the peer expires;
  *	NULL: unchanged; 0: off
  *
- * Both clocks restart now.
+ * Both clocks restart now; the keepalive work is due when the first of
+ * the peer's new deadlines is.
  *
  * Context: process context.
  */
@@ -489,41 +1124,43 @@ void ovpn_peer_set_keepalive(struct ovpn_peer *peer, const u32 *interval,
 			     const u32 *timeout)
 {
 	struct ovpn_struct *ovpn = peer->ovpn;
-	unsigned long now = jiffies;
+	unsigned long now = jiffies, deadline;
 
 	spin_lock_bh(&ovpn->lock);
 	if (interval)
-		peer->keepalive_interval = *interval;
+		WRITE_ONCE(peer->keepalive_interval, *interval);
 	if (timeout)
-		peer->keepalive_timeout = *timeout;
+		WRITE_ONCE(peer->keepalive_timeout, *timeout);
 	WRITE_ONCE(peer->last_sent, now);
 	WRITE_ONCE(peer->last_recv, now);
-	if (!ovpn->dying)
-		mod_delayed_work(system_wq, &ovpn->keepalive_work, 0);
+
+	if (!ovpn->dying && !peer->deleted &&
+	    ovpn_peer_keepalive_deadline(peer, &deadline) &&
+	    (!ovpn->keepalive_armed ||
+	     time_before(deadline, ovpn->keepalive_at))) {
+		ovpn->keepalive_at = deadline;
+		ovpn->keepalive_armed = true;
+		/* a running work re-arms itself at the end, @deadline included */
+		if (!ovpn->keepalive_running)
+			mod_delayed_work(system_wq, &ovpn->keepalive_work,
+					 deadline - now);
+	}
 	spin_unlock_bh(&ovpn->lock);
 }
 
-/* phase 1 for one peer: expire it or ping it if due */
+/* expire @peer or ping it if due; the caller holds it */
 static void ovpn_peer_keepalive_check(struct ovpn_peer *peer)
 {
-	struct ovpn_struct *ovpn = peer->ovpn;
-	u32 interval, timeout;
-	unsigned long now;
-	bool deleted;
+	u32 interval = READ_ONCE(peer->keepalive_interval);
+	u32 timeout = READ_ONCE(peer->keepalive_timeout);
+	unsigned long now = jiffies;
 
-	spin_lock_bh(&ovpn->lock);
-	interval = peer->keepalive_interval;
-	timeout = peer->keepalive_timeout;
-	deleted = peer->deleted;
-	spin_unlock_bh(&ovpn->lock);
-
-	if (deleted)
+	if (READ_ONCE(peer->deleted))
 		return;
 
-	now = jiffies;
 	if (timeout && time_after_eq(now, READ_ONCE(peer->last_recv) +
 					  ovpn_secs_to_jiffies(timeout))) {
-		netdev_dbg(ovpn->dev, "peer %u expired\n", peer->id);
+		netdev_dbg(peer->ovpn->dev, "peer %u expired\n", peer->id);
 		ovpn_peer_del(peer, OVPN_NL_REASON_EXPIRED);
 		return;
 	}
@@ -536,41 +1173,99 @@ static void ovpn_peer_keepalive_check(struct ovpn_peer *peer)
 	}
 }
 
-/*
- * Phase 2 for one peer, under ovpn->lock: the earliest of its deadlines
- * in *@next (jiffies). Return: false if it has none.
+/**
+ * struct ovpn_keepalive_scan - one run of the keepalive work
+ * @batch: due peers collected under RCU, held
+ * @n: how many are in @batch
+ * @now: jiffies when the run started: what is due
+ * @next: the earliest deadline seen that is not due yet, if @armed
+ * @armed: some peer has a keepalive deadline
  */
-static bool ovpn_peer_keepalive_next(struct ovpn_peer *peer,
-				     unsigned long *next)
+struct ovpn_keepalive_scan {
+	struct ovpn_peer *batch[OVPN_PEER_BATCH];
+	unsigned int n;
+	unsigned long now;
+	unsigned long next;
+	bool armed;
+};
+
+static void ovpn_keepalive_note(struct ovpn_keepalive_scan *scan,
+				unsigned long deadline)
+{
+	if (!scan->armed || time_before(deadline, scan->next))
+		scan->next = deadline;
+	scan->armed = true;
+}
+
+/*
+ * One peer seen by a scan, under RCU: into the batch if due, else its
+ * deadline noted. Return: false if it is due and the batch is full.
+ */
+static bool ovpn_keepalive_visit(struct ovpn_keepalive_scan *scan,
+				 struct ovpn_peer *peer)
 {
 	unsigned long deadline;
-	bool armed = false;
 
-	lockdep_assert_held(&peer->ovpn->lock);
+	if (!ovpn_peer_keepalive_deadline(peer, &deadline))
+		return true;
 
-	if (peer->deleted)
+	if (time_before(scan->now, deadline)) {
+		ovpn_keepalive_note(scan, deadline);
+		return true;
+	}
+
+	if (scan->n == OVPN_PEER_BATCH)
 		return false;
 
-	if (peer->keepalive_interval) {
-		*next = READ_ONCE(peer->last_sent) +
-			ovpn_secs_to_jiffies(peer->keepalive_interval);
-		armed = true;
+	if (ovpn_peer_hold(peer))
+		scan->batch[scan->n++] = peer;
+	return true;
+}
+
+/*
+ * Collect due peers from by_id bucket *@bucket on, in one RCU read-side
+ * section, until the batch is full or OVPN_PEER_SCAN_STRIDE buckets are
+ * seen. *@bucket: where to go on; OVPN_PEER_HASH_SIZE at the end (P2P: at
+ * once). A bucket left half seen is seen again: the peers handled since
+ * are not due any more.
+ */
+static void ovpn_keepalive_collect(struct ovpn_struct *ovpn,
+				   struct ovpn_keepalive_scan *scan,
+				   unsigned int *bucket)
+{
+	struct ovpn_peer *peer;
+	unsigned int end;
+
+	scan->n = 0;
+	rcu_read_lock();
+
+	if (ovpn->mode != OVPN_MODE_MP) {
+		peer = rcu_dereference(ovpn->peer);
+		if (peer)
+			ovpn_keepalive_visit(scan, peer);
+		*bucket = OVPN_PEER_HASH_SIZE;
+		goto out;
 	}
 
-	if (peer->keepalive_timeout) {
-		deadline = READ_ONCE(peer->last_recv) +
-			   ovpn_secs_to_jiffies(peer->keepalive_timeout);
-		if (!armed || time_before(deadline, *next))
-			*next = deadline;
-		armed = true;
+	end = min_t(unsigned int, *bucket + OVPN_PEER_SCAN_STRIDE,
+		    OVPN_PEER_HASH_SIZE);
+	for (; *bucket < end; (*bucket)++) {
+		hlist_for_each_entry_rcu(peer, &ovpn->peers->by_id[*bucket],
+					 hash_id)
+			if (!ovpn_keepalive_visit(scan, peer))
+				goto out;
 	}
-
-	return armed;
+out:
+	rcu_read_unlock();
 }
 
 /**
  * ovpn_keepalive_work - the keepalive work of a device
  * @work: ovpn->keepalive_work.work
+ *
+ * Pings or expires every due peer, then re-arms for the earliest deadline
+ * left (SET_PEERs during the run included), OVPN_KEEPALIVE_MIN_GAP from
+ * now at the soonest.
  *
  * Context: process context (system workqueue).
  */
@@ -579,22 +1274,40 @@ void ovpn_keepalive_work(struct work_struct *work)
 	struct ovpn_struct *ovpn = container_of(to_delayed_work(work),
 						struct ovpn_struct,
 						keepalive_work);
+	struct ovpn_keepalive_scan scan = { .now = jiffies };
+	unsigned long deadline, delay, now;
+	unsigned int bucket = 0, i;
 	struct ovpn_peer *peer;
-	unsigned long next, now;
 
-	peer = ovpn_peer_get_p2p(ovpn);
-	if (peer) {
-		ovpn_peer_keepalive_check(peer);
-		ovpn_peer_put(peer);
+	spin_lock_bh(&ovpn->lock);
+	ovpn->keepalive_running = true;
+	ovpn->keepalive_armed = false;
+	spin_unlock_bh(&ovpn->lock);
+
+	while (bucket < OVPN_PEER_HASH_SIZE) {
+		ovpn_keepalive_collect(ovpn, &scan, &bucket);
+		for (i = 0; i < scan.n; i++) {
+			peer = scan.batch[i];
+			ovpn_peer_keepalive_check(peer);
+			if (ovpn_peer_keepalive_deadline(peer, &deadline))
+				ovpn_keepalive_note(&scan, deadline);
+			ovpn_peer_put(peer);
+		}
+		cond_resched();
 	}
 
 	spin_lock_bh(&ovpn->lock);
-	peer = rcu_dereference_protected(ovpn->peer,
-					 lockdep_is_held(&ovpn->lock));
-	if (!ovpn->dying && peer && ovpn_peer_keepalive_next(peer, &next)) {
+	ovpn->keepalive_running = false;
+	/* a SET_PEER during the run */
+	if (ovpn->keepalive_armed)
+		ovpn_keepalive_note(&scan, ovpn->keepalive_at);
+	ovpn->keepalive_armed = !ovpn->dying && scan.armed;
+	if (ovpn->keepalive_armed) {
 		now = jiffies;
-		mod_delayed_work(system_wq, &ovpn->keepalive_work,
-				 time_after(next, now) ? next - now : 0);
+		delay = time_after(scan.next, now) ? scan.next - now : 0;
+		delay = max_t(unsigned long, delay, OVPN_KEEPALIVE_MIN_GAP);
+		ovpn->keepalive_at = now + delay;
+		mod_delayed_work(system_wq, &ovpn->keepalive_work, delay);
 	}
 	spin_unlock_bh(&ovpn->lock);
 }

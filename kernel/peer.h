@@ -9,6 +9,8 @@
 #include <linux/in.h>
 #include <linux/in6.h>
 #include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/list_nulls.h>
 #include <linux/netdevice.h>
 #include <linux/rcupdate.h>
 #include <linux/spinlock.h>
@@ -55,49 +57,63 @@ struct ovpn_bind {
 /**
  * struct ovpn_peer - a peer of an ovpn-dco device
  * @id: the peer id (24 bits), in every DATA_V2 packet we send
+ * @refcount: references; the peer table holds one until deletion
  * @ovpn: the device
- * @crypto: the key slots (crypto.h)
+ * @hash_id: MP: in the table by peer id
+ * @hash_vpn4: MP: in the table by VPN IPv4 address, if @has_ipv4
+ * @hash_vpn6: MP: in the table by VPN IPv6 address, if @has_ipv6
+ * @hash_transp: MP: in the table by transport address, if @bind is set;
+ *	moves to another chain when the peer floats
  * @sock: the transport socket; NULL once the peer is deleted (RCU)
- * @bind: the transport endpoints (RCU; writers hold @lock)
+ * @bind: the transport endpoints (RCU; writers hold ovpn->lock)
  * @dst_cache: the route to @bind's remote
+ * @crypto: the key slots (crypto.h)
  * @vpn_ipv4: the peer's VPN IPv4 address (NEW_PEER's IPV4), if @has_ipv4
  * @vpn_ipv6: the peer's VPN IPv6 address (NEW_PEER's IPV6), if @has_ipv6
+ * @keepalive_interval: send a ping after this many seconds without TX;
+ *	0: never (written under ovpn->lock, read with READ_ONCE())
+ * @keepalive_timeout: delete the peer after this many seconds without
+ *	authenticated RX; 0: never (like @keepalive_interval)
  * @has_ipv4: @vpn_ipv4 is set
  * @has_ipv6: @vpn_ipv6 is set
- * @lock: serializes updates of @bind (float)
- * @keepalive_interval: send a ping after this many seconds without TX;
- *	0: never (under ovpn->lock)
- * @keepalive_timeout: delete the peer after this many seconds without
- *	authenticated RX; 0: never (under ovpn->lock)
+ * @deleted: the delete path has claimed the peer (written under
+ *	ovpn->lock)
  * @last_sent: jiffies of the last packet sent (READ_ONCE/WRITE_ONCE)
  * @last_recv: jiffies of the last authenticated packet received
  * @stats: VPN and LINK counters
- * @deleted: the delete path has claimed the peer (under ovpn->lock)
+ * @rcu: freeing, once the last reference is gone; shares the memory of
+ *	@stats, which only holders of a reference touch
  * @dev_tracker: the reference on ovpn->dev
- * @refcount: references; the peer table holds one until deletion
- * @rcu: freeing
+ *
+ * @id, @vpn_ipv4, @vpn_ipv6, @has_ipv4 and @has_ipv6 never change once
+ * the peer is published: lookups compare them under RCU alone.
  */
 struct ovpn_peer {
 	u32 id;
+	struct kref refcount;
 	struct ovpn_struct *ovpn;
-	struct ovpn_crypto_state crypto;
+	struct hlist_node hash_id;
+	struct hlist_node hash_vpn4;
+	struct hlist_node hash_vpn6;
+	struct hlist_nulls_node hash_transp;
 	struct ovpn_socket __rcu *sock;
 	struct ovpn_bind __rcu *bind;
 	struct dst_cache dst_cache;
+	struct ovpn_crypto_state crypto;
 	__be32 vpn_ipv4;
 	struct in6_addr vpn_ipv6;
-	bool has_ipv4;
-	bool has_ipv6;
-	spinlock_t lock; /* writers of @bind */
 	u32 keepalive_interval;
 	u32 keepalive_timeout;
+	bool has_ipv4;
+	bool has_ipv6;
+	bool deleted;
 	unsigned long last_sent;
 	unsigned long last_recv;
-	struct ovpn_peer_stats stats;
-	bool deleted;
+	union {
+		struct ovpn_peer_stats stats;
+		struct rcu_head rcu;
+	};
 	netdevice_tracker dev_tracker;
-	struct kref refcount;
-	struct rcu_head rcu;
 };
 
 /**
@@ -110,6 +126,11 @@ static inline bool ovpn_peer_hold(struct ovpn_peer *peer)
 {
 	return kref_get_unless_zero(&peer->refcount);
 }
+
+int ovpn_peer_cache_init(void);
+void ovpn_peer_cache_destroy(void);
+int ovpn_peers_init(struct ovpn_struct *ovpn);
+void ovpn_peers_free(struct ovpn_struct *ovpn);
 
 struct ovpn_peer *ovpn_peer_new(struct ovpn_struct *ovpn, u32 id);
 int ovpn_peer_add(struct ovpn_peer *peer, struct netlink_ext_ack *extack);
@@ -125,8 +146,11 @@ struct ovpn_peer *ovpn_peer_get_tx(struct ovpn_struct *ovpn,
 				   struct sk_buff *skb);
 struct ovpn_peer *ovpn_peer_get_by_transp_addr(struct ovpn_struct *ovpn,
 					       struct sk_buff *skb);
-struct ovpn_peer *ovpn_peer_get_by_index(struct ovpn_struct *ovpn,
-					 unsigned long index);
+struct ovpn_peer *ovpn_peer_dump_next(struct ovpn_struct *ovpn,
+				      unsigned long *bucket,
+				      unsigned long *min_id);
+bool ovpn_peer_check_by_src(struct ovpn_struct *ovpn, struct sk_buff *skb,
+			    __be16 proto, struct ovpn_peer *peer);
 
 void ovpn_peer_float(struct ovpn_peer *peer, struct sk_buff *skb);
 void ovpn_peer_set_keepalive(struct ovpn_peer *peer, const u32 *interval,

@@ -4,11 +4,13 @@
  *
  * NEW_PEER names a socket of the caller by its file descriptor. The first
  * peer using a socket attaches it (struct ovpn_socket in sk_user_data,
- * UDP encapsulation callbacks); every peer holds a reference on the
- * struct ovpn_socket, which holds one on the struct sock - not on the
- * file, so userspace closing its descriptor destroys the socket and our
- * encap_destroy callback removes the peers (udp.c). When the last peer
- * goes, the socket is detached and behaves as a plain UDP socket again.
+ * UDP encapsulation callbacks, or TCP callbacks and operations); every
+ * peer holds a reference on the struct ovpn_socket, which holds one on the
+ * struct sock - not on the file, so userspace closing its descriptor
+ * destroys the socket and our encap_destroy callback (udp.c) or close
+ * operation (tcp.c) removes the peers. When the last peer goes, the socket
+ * is detached and behaves as a plain UDP or TCP socket again. A UDP socket
+ * is shared by the peers of one device; a TCP socket carries one peer.
  *
  * Attaching and detaching are serialized by ovpn_socket_mutex, so a
  * struct ovpn_socket found in sk_user_data with the mutex held always has
@@ -22,9 +24,11 @@
 #include <linux/slab.h>
 #include <net/netlink.h>
 #include <net/sock.h>
+#include <net/tcp_states.h>
 
 #include "ovpnstruct.h"
 #include "socket.h"
+#include "tcp.h"
 #include "udp.h"
 
 static DEFINE_MUTEX(ovpn_socket_mutex);
@@ -35,6 +39,8 @@ static void ovpn_socket_free_rcu(struct rcu_head *head)
 	struct ovpn_socket *osock = container_of(head, struct ovpn_socket,
 						 rcu);
 
+	if (osock->tcp)
+		ovpn_tcp_put(osock->tcp);
 	sock_put(osock->sk);
 	netdev_put(osock->ovpn->dev, &osock->dev_tracker);
 	kfree(osock);
@@ -47,7 +53,10 @@ static void ovpn_socket_release(struct kref *kref)
 	struct ovpn_socket *osock = container_of(kref, struct ovpn_socket,
 						 refcount);
 
-	ovpn_udp_socket_detach(osock);
+	if (osock->tcp)
+		ovpn_tcp_socket_detach(osock);
+	else
+		ovpn_udp_socket_detach(osock);
 	mutex_unlock(&ovpn_socket_mutex);
 
 	call_rcu(&osock->rcu, ovpn_socket_free_rcu);
@@ -69,13 +78,24 @@ void ovpn_socket_put(struct ovpn_socket *osock)
 }
 
 /**
+ * ovpn_socket_is_tcp - tell a TCP transport socket from a UDP one
+ * @sk: a socket that passed ovpn_socket_check()
+ *
+ * Return: true for TCP.
+ */
+bool ovpn_socket_is_tcp(const struct sock *sk)
+{
+	return sk->sk_protocol == IPPROTO_TCP;
+}
+
+/**
  * ovpn_socket_check - tell whether a socket can carry peers
  * @sock: the socket
  * @extack: where to report errors
  *
- * Only UDP sockets, IPv4 or IPv6, are supported so far.
+ * UDP sockets and connected TCP sockets, IPv4 or IPv6.
  *
- * Return: 0, -EOPNOTSUPP for a TCP socket, -EINVAL for anything else.
+ * Return: 0 or -EINVAL.
  */
 int ovpn_socket_check(struct socket *sock, struct netlink_ext_ack *extack)
 {
@@ -87,12 +107,16 @@ int ovpn_socket_check(struct socket *sock, struct netlink_ext_ack *extack)
 	}
 
 	if (sk->sk_type == SOCK_STREAM && sk->sk_protocol == IPPROTO_TCP) {
-		NL_SET_ERR_MSG(extack, "TCP comes later: only UDP sockets");
-		return -EOPNOTSUPP;
+		/* checked again, under the socket lock, on attach */
+		if (READ_ONCE(sk->sk_state) != TCP_ESTABLISHED) {
+			NL_SET_ERR_MSG(extack, "TCP socket is not connected");
+			return -EINVAL;
+		}
+		return 0;
 	}
 
 	if (sk->sk_type != SOCK_DGRAM || sk->sk_protocol != IPPROTO_UDP) {
-		NL_SET_ERR_MSG(extack, "socket is not a UDP socket");
+		NL_SET_ERR_MSG(extack, "socket is neither a UDP nor a TCP socket");
 		return -EINVAL;
 	}
 
@@ -106,9 +130,10 @@ int ovpn_socket_check(struct socket *sock, struct netlink_ext_ack *extack)
  * @ovpn: the device
  * @extack: where to report errors
  *
- * The socket must pass ovpn_socket_check(). A socket already attached to
- * @ovpn is shared; one attached to another device, or used by
- * any other UDP encapsulation, is refused.
+ * The socket must pass ovpn_socket_check(). A UDP socket already
+ * attached to @ovpn is shared; one attached to another device, or used by
+ * any other UDP encapsulation, is refused. A TCP socket carries one peer:
+ * one already attached is refused.
  *
  * Context: process context; may sleep.
  * Return: the socket with a new reference, or an ERR_PTR().
@@ -127,6 +152,16 @@ struct ovpn_socket *ovpn_socket_get(struct socket *sock,
 
 	mutex_lock(&ovpn_socket_mutex);
 
+	if (ovpn_socket_is_tcp(sk)) {
+		if (ovpn_tcp_socket_lookup(sk)) {
+			NL_SET_ERR_MSG(extack,
+				       "TCP socket already carries a peer");
+			osock = ERR_PTR(-EBUSY);
+			goto out;
+		}
+		goto attach;
+	}
+
 	osock = ovpn_udp_socket_lookup(sk);
 	if (osock) {
 		if (osock->ovpn != ovpn) {
@@ -140,6 +175,7 @@ struct ovpn_socket *ovpn_socket_get(struct socket *sock,
 		goto out;
 	}
 
+attach:
 	osock = kzalloc(sizeof(*osock), GFP_KERNEL);
 	if (!osock) {
 		osock = ERR_PTR(-ENOMEM);
@@ -152,7 +188,10 @@ struct ovpn_socket *ovpn_socket_get(struct socket *sock,
 	sock_hold(sk);
 	netdev_hold(ovpn->dev, &osock->dev_tracker, GFP_KERNEL);
 
-	ret = ovpn_udp_socket_attach(sock, osock, extack);
+	if (ovpn_socket_is_tcp(sk))
+		ret = ovpn_tcp_socket_attach(sock, osock, extack);
+	else
+		ret = ovpn_udp_socket_attach(sock, osock, extack);
 	if (ret) {
 		netdev_put(ovpn->dev, &osock->dev_tracker);
 		sock_put(sk);

@@ -12,6 +12,7 @@
 
 struct netlink_ext_ack;
 struct ovpn_struct;
+struct ovpn_tcp;
 struct sock;
 struct socket;
 
@@ -21,22 +22,29 @@ struct socket;
  * @sk: the socket (holds a reference on it, not on its file)
  * @dev_tracker: the reference on ovpn->dev
  * @refcount: one reference per peer using the socket, plus temporary ones
- * @mc_loop: the socket's multicast loopback setting before we attached it
+ * @tcp: TCP socket: its framing, queues and saved operations (tcp.h);
+ *	NULL for a UDP socket
+ * @mc_loop: UDP: the socket's multicast loopback setting before we
+ *	attached it
  * @rcu: freeing
  *
  * One per kernel socket, found in sk->sk_user_data (RCU). Created by the
  * first NEW_PEER naming the socket; when the last reference goes, the
- * socket gets its normal UDP behaviour back and userspace keeps using it.
+ * socket gets its normal UDP or TCP behaviour back and userspace keeps
+ * using it. A UDP socket may carry many peers of one device, a TCP socket
+ * exactly one.
  */
 struct ovpn_socket {
 	struct ovpn_struct *ovpn;
 	struct sock *sk;
 	netdevice_tracker dev_tracker;
 	struct kref refcount;
+	struct ovpn_tcp *tcp;
 	bool mc_loop;
 	struct rcu_head rcu;
 };
 
+bool ovpn_socket_is_tcp(const struct sock *sk);
 int ovpn_socket_check(struct socket *sock, struct netlink_ext_ack *extack);
 struct ovpn_socket *ovpn_socket_get(struct socket *sock,
 				    struct ovpn_struct *ovpn,

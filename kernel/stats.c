@@ -26,6 +26,7 @@ static const char ovpn_stat_names[__OVPN_STAT_COUNT][ETH_GSTRING_LEN] = {
 	[OVPN_STAT_TX_MALFORMED]	= "tx_malformed",
 	[OVPN_STAT_TX_ERRORS]		= "tx_errors",
 	[OVPN_STAT_TX_KEEPALIVE]	= "tx_keepalive",
+	[OVPN_STAT_RX_BAD_SOURCE]	= "rx_bad_source",
 };
 
 /**

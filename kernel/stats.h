@@ -37,6 +37,8 @@ struct ovpn_struct;
  * @OVPN_STAT_TX_MALFORMED: non-IP packet handed to the device
  * @OVPN_STAT_TX_ERRORS: other send failures (memory, route, encryption)
  * @OVPN_STAT_TX_KEEPALIVE: keepalive pings sent
+ * @OVPN_STAT_RX_BAD_SOURCE: MP: the inner source address does not map
+ *	back to the peer the packet came from (reverse path check)
  * @__OVPN_STAT_COUNT: number of counters
  */
 enum ovpn_stat {
@@ -53,6 +55,7 @@ enum ovpn_stat {
 	OVPN_STAT_TX_MALFORMED,
 	OVPN_STAT_TX_ERRORS,
 	OVPN_STAT_TX_KEEPALIVE,
+	OVPN_STAT_RX_BAD_SOURCE,
 	__OVPN_STAT_COUNT,
 };
 

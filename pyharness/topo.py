@@ -22,6 +22,14 @@ TUNNEL6 = ("fd99::1", "fd99::2")
 PORT = 1194
 
 
+def client_vpn4(i: int) -> str:
+    return f"10.99.0.{i + 1}"
+
+
+def client_vpn6(i: int) -> str:
+    return f"fd99::{i + 1:x}"
+
+
 @dataclass
 class Underlay:
     """Namespaces a and b, joined by veth va <-> vb with IPv4 and IPv6 addresses."""
@@ -90,11 +98,14 @@ class KernelEnd:
         with netns.inside(self.ns):
             self.client = OvpnClient(self.layout)
 
-    def address(self, side: int, mtu: int | None = None, ipv6: bool = True) -> None:
-        """Tunnel addresses for ``side`` (0 or 1), then link up; ``ipv6`` False keeps IPv6 off the device."""
-        netns.ip("addr", "add", f"{TUNNEL4[side]}/24", "dev", self.ifname, netns=self.ns)
+    def address(self, index: int, mtu: int | None = None, ipv6: bool = True) -> None:
+        """Tunnel addresses 10.99.0.(index+1)/24 and fd99::(index+1)/64, then link up.
+
+        ``ipv6`` False keeps IPv6 off the device.
+        """
+        netns.ip("addr", "add", f"{client_vpn4(index)}/24", "dev", self.ifname, netns=self.ns)
         if ipv6:
-            netns.ip("addr", "add", f"{TUNNEL6[side]}/64", "dev", self.ifname, "nodad", netns=self.ns)
+            netns.ip("addr", "add", f"{client_vpn6(index)}/64", "dev", self.ifname, "nodad", netns=self.ns)
         else:  # no router solicitations or MLD: packet ids and counters stay predictable
             netns.run(self.ns, "sysctl", "-qw", f"net.ipv6.conf.{self.ifname}.disable_ipv6=1")
         if mtu:
@@ -256,14 +267,6 @@ class WirePair:
         self.peer.close()
         self.end.close()
         self.underlay.close()
-
-
-def client_vpn4(i: int) -> str:
-    return f"10.99.0.{i + 1}"
-
-
-def client_vpn6(i: int) -> str:
-    return f"fd99::{i + 1:x}"
 
 
 @dataclass

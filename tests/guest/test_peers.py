@@ -8,7 +8,7 @@ import socket
 import pytest
 
 from pyharness import netns, topo, wire
-from pyharness.consts import DCO, DCO_V2, Mode
+from pyharness.consts import DCO, DCO_V2
 from pyharness.nl import NetlinkError
 from pyharness.ovpn import OvpnClient
 
@@ -145,25 +145,6 @@ def test_udp_peer_needs_a_remote_address(underlay, end):
         end.client.new_peer(end.ifindex, 1, s.fileno())
     assert exc.value.errno == errno.EINVAL
     assert exc.value.extack
-    s.close()
-
-
-def test_tcp_socket_not_supported_yet(underlay, end):
-    with netns.inside(underlay.ns[0]):
-        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    with pytest.raises(NetlinkError) as exc:
-        end.client.new_peer(end.ifindex, 1, t.fileno(), REMOTE)
-    assert exc.value.errno == errno.EOPNOTSUPP
-    t.close()
-
-
-def test_mp_mode_peers_not_supported_yet(underlay):
-    e = topo.KernelEnd(underlay.ns[0], mode=Mode.MP, ifname="ovmp")
-    s = udp(underlay)
-    with pytest.raises(NetlinkError) as exc:
-        e.client.new_peer(e.ifindex, 1, s.fileno(), REMOTE, vpn_ipv4="10.99.0.2")
-    assert exc.value.errno == errno.EOPNOTSUPP
-    e.close()
     s.close()
 
 

@@ -8,8 +8,14 @@ import subprocess
 from pyharness import paths
 
 # checkpatch findings we accept, and where: version tests are compat.h's job; netlink.h
-# includes <net/genetlink.h>, whose name contains "netlink.h" (a false positive).
-ALLOWED = {("compat.h", "LINUX_VERSION_CODE"), ("compat.h", "CONSTANT_COMPARISON"), ("netlink.h", "EMBEDDED_FILENAME")}
+# includes <net/genetlink.h>, whose name contains "netlink.h" (a false positive); tcp.c
+# builds its proto_ops copy from the socket's own at run time, so it cannot be const.
+ALLOWED = {
+    ("compat.h", "LINUX_VERSION_CODE"),
+    ("compat.h", "CONSTANT_COMPARISON"),
+    ("netlink.h", "EMBEDDED_FILENAME"),
+    ("tcp.c", "CONST_STRUCT"),
+}
 
 
 def test_checkpatch_strict_is_clean():
