@@ -355,7 +355,8 @@ class Star:
         netns.ip("link", "set", f"c{i}", "up", netns=ns)
 
     def ping(self, ns: str, target: str, count: int = 3, extra: tuple[str, ...] = ()) -> str:
-        cmd = ["ping", "-c", str(count), "-i", "0.05", "-W", "2", *extra, target]
+        pace = [] if "-f" in extra else ["-i", "0.05"]
+        cmd = ["ping", "-c", str(count), *pace, "-W", "2", *extra, target]
         return netns.run(ns, *cmd, check=False, timeout=120).stdout
 
     def close(self) -> None:

@@ -33,8 +33,9 @@ def test_tcp_tunnel_ping_and_large_ping(tunnel, outer):
     assert " 3 received" in t.ping(1, inner=6, size=3000)
 
 
-def test_tcp_tunnel_iperf3(tunnel):
-    t = tunnel(proto="tcp")
+@pytest.mark.parametrize("outer", [4, 6])
+def test_tcp_tunnel_iperf3(tunnel, outer):
+    t = tunnel(outer=outer, proto="tcp")
     srv = subprocess.Popen(
         ["ip", "netns", "exec", t.ends[1].ns, "iperf3", "-s", "-1", "-B", topo.TUNNEL4[1]],
         stdout=subprocess.DEVNULL,
