@@ -54,6 +54,7 @@
 #include <linux/skbuff.h>
 #include <linux/slab.h>
 #include <linux/udp.h>
+#include <asm/unaligned.h>
 #include <linux/workqueue.h>
 #include <net/ip6_fib.h>
 #include <net/ipv6.h>
@@ -66,7 +67,9 @@
 #include "netlink.h"
 #include "ovpnstruct.h"
 #include "peer.h"
+#include "proto.h"
 #include "socket.h"
+#include "stats.h"
 
 /* peers claimed or collected at a time by a scan of the tables */
 #define OVPN_PEER_BATCH		32
@@ -649,6 +652,36 @@ struct ovpn_peer *ovpn_peer_get_by_id(struct ovpn_struct *ovpn, u32 peer_id)
 	rcu_read_unlock();
 
 	return peer;
+}
+
+/**
+ * ovpn_peer_get_rx - the peer a received DATA_V2 packet belongs to
+ * @ovpn: the device
+ * @osock: the transport socket the packet arrived on
+ * @skb: the packet, skb->data at the DATA_V2 header (at least 4 bytes linear)
+ *
+ * The peer is found by the id in the header and must use @osock. Otherwise
+ * the drop is counted (rx_unknown_peer) and the caller frees the packet.
+ *
+ * Context: softirq or process context.
+ * Return: the peer with a reference, or NULL.
+ */
+struct ovpn_peer *ovpn_peer_get_rx(struct ovpn_struct *ovpn,
+				   struct ovpn_socket *osock,
+				   struct sk_buff *skb)
+{
+	u32 peer_id = get_unaligned_be32(skb->data) & OVPN_PEER_ID_MAX;
+	struct ovpn_peer *peer = ovpn_peer_get_by_id(ovpn, peer_id);
+
+	if (likely(peer && rcu_access_pointer(peer->sock) == osock))
+		return peer;
+
+	if (peer)
+		ovpn_peer_put(peer);
+	net_dbg_ratelimited("%s: DATA_V2 for unknown peer %u\n",
+			    netdev_name(ovpn->dev), peer_id);
+	ovpn_rx_drop(ovpn, OVPN_STAT_RX_UNKNOWN_PEER);
+	return NULL;
 }
 
 /*

@@ -142,6 +142,9 @@ void ovpn_peers_del_by_sock(struct ovpn_struct *ovpn, struct ovpn_socket *sock,
 void ovpn_peers_teardown(struct ovpn_struct *ovpn);
 
 struct ovpn_peer *ovpn_peer_get_by_id(struct ovpn_struct *ovpn, u32 peer_id);
+struct ovpn_peer *ovpn_peer_get_rx(struct ovpn_struct *ovpn,
+				   struct ovpn_socket *osock,
+				   struct sk_buff *skb);
 struct ovpn_peer *ovpn_peer_get_tx(struct ovpn_struct *ovpn,
 				   struct sk_buff *skb);
 struct ovpn_peer *ovpn_peer_get_by_transp_addr(struct ovpn_struct *ovpn,

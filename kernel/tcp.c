@@ -504,7 +504,6 @@ static void ovpn_tcp_rx_frame(struct sock *sk, struct ovpn_tcp *tcp,
 {
 	struct ovpn_struct *ovpn = tcp->osock->ovpn;
 	struct ovpn_peer *peer;
-	u32 peer_id;
 	u8 opcode;
 
 	opcode = skb->data[OVPN_TCP_LEN_SIZE] >> OVPN_OPCODE_SHIFT;
@@ -519,16 +518,9 @@ static void ovpn_tcp_rx_frame(struct sock *sk, struct ovpn_tcp *tcp,
 		goto drop;
 	}
 
-	peer_id = get_unaligned_be32(skb->data) & OVPN_PEER_ID_MAX;
-	peer = ovpn_peer_get_by_id(ovpn, peer_id);
-	if (unlikely(!peer || rcu_access_pointer(peer->sock) != tcp->osock)) {
-		if (peer)
-			ovpn_peer_put(peer);
-		net_dbg_ratelimited("%s: DATA_V2 for unknown peer %u\n",
-				    netdev_name(ovpn->dev), peer_id);
-		ovpn_rx_drop(ovpn, OVPN_STAT_RX_UNKNOWN_PEER);
+	peer = ovpn_peer_get_rx(ovpn, tcp->osock, skb);
+	if (unlikely(!peer))
 		goto drop;
-	}
 
 	/* consumes the packet and the peer reference */
 	ovpn_recv(peer, skb);

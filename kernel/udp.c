@@ -21,7 +21,6 @@
 #include <linux/ipv6.h>
 #include <linux/skbuff.h>
 #include <linux/udp.h>
-#include <asm/unaligned.h>
 #include <net/addrconf.h>
 #include <net/dst_cache.h>
 #include <net/inet_sock.h>
@@ -74,7 +73,6 @@ static int ovpn_udp_encap_recv(struct sock *sk, struct sk_buff *skb)
 	struct ovpn_socket *osock;
 	struct ovpn_struct *ovpn;
 	struct ovpn_peer *peer;
-	u32 peer_id;
 	u8 opcode;
 
 	osock = rcu_dereference_sk_user_data(sk);
@@ -109,17 +107,9 @@ static int ovpn_udp_encap_recv(struct sock *sk, struct sk_buff *skb)
 	}
 
 	__skb_pull(skb, sizeof(struct udphdr));
-	peer_id = get_unaligned_be32(skb->data) & OVPN_PEER_ID_MAX;
-
-	peer = ovpn_peer_get_by_id(ovpn, peer_id);
-	if (unlikely(!peer || rcu_access_pointer(peer->sock) != osock)) {
-		if (peer)
-			ovpn_peer_put(peer);
-		net_dbg_ratelimited("%s: DATA_V2 for unknown peer %u\n",
-				    netdev_name(ovpn->dev), peer_id);
-		ovpn_rx_drop(ovpn, OVPN_STAT_RX_UNKNOWN_PEER);
+	peer = ovpn_peer_get_rx(ovpn, osock, skb);
+	if (unlikely(!peer))
 		goto drop;
-	}
 
 	/* consumes the packet and the peer reference */
 	ovpn_recv(peer, skb);
