@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pyharness import netns, topo
-from pyharness.consts import DCO, DCO_V2
+from pyharness.consts import DCO, DCO_V2, Layout
 from pyharness.ovpn import OvpnClient
 
 PINGS = 7
@@ -20,6 +20,17 @@ def pinged(tunnel):
     return t
 
 
+def peer_stats(t: topo.Tunnel, layout: Layout) -> dict[str, int]:
+    """GET_PEER counters of side a's peer, read through ``layout``'s family."""
+    a = t.ends[0]
+    with netns.inside(a.ns):
+        client = OvpnClient(layout)
+    try:
+        return client.get_peer(a.ifindex, t.peer_id).stats
+    finally:
+        client.close()
+
+
 def test_device_counters_exact(pinged):
     a, b = pinged.ends
     for end in (a, b):
@@ -32,13 +43,7 @@ def test_device_counters_exact(pinged):
 
 
 def test_peer_counters_exact_in_ovpn_dco_v2(pinged):
-    a = pinged.ends[0]
-    with netns.inside(a.ns):
-        client = OvpnClient(DCO_V2)
-    try:
-        stats = client.get_peer(a.ifindex, pinged.peer_id).stats
-    finally:
-        client.close()
+    stats = peer_stats(pinged, DCO_V2)
     link = PINGS * (ICMP4 + 24)  # + DATA_V2 header, packet id and tag
     assert stats == {
         "vpn_rx_bytes": PINGS * ICMP4,
@@ -53,13 +58,7 @@ def test_peer_counters_exact_in_ovpn_dco_v2(pinged):
 
 
 def test_peer_counters_exact_in_ovpn_dco(pinged):
-    a = pinged.ends[0]
-    with netns.inside(a.ns):
-        client = OvpnClient(DCO)
-    try:
-        stats = client.get_peer(a.ifindex, pinged.peer_id).stats
-    finally:
-        client.close()
+    stats = peer_stats(pinged, DCO)
     assert stats == {
         "rx_bytes": PINGS * ICMP4,
         "tx_bytes": PINGS * ICMP4,
