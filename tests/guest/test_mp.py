@@ -114,31 +114,31 @@ def test_get_peer_counters_exact_per_peer(star):
         assert by_id[i]["link_tx_packets"] == n, i
 
 
-def test_mp_peer_needs_a_vpn_address(underlay):
+@pytest.fixture
+def mp_end(underlay):
+    """An MP device in namespace a and a UDP socket there for its peers."""
     e = topo.KernelEnd(underlay.ns[0], mode=Mode.MP, ifname="ovmp")
     sock = topo.udp_socket(underlay.ns[0], 4, (topo.UNDERLAY4[0], topo.PORT))
-    try:
-        with pytest.raises(NetlinkError) as exc:
-            e.client.new_peer(e.ifindex, 1, sock.fileno(), (topo.UNDERLAY4[1], topo.PORT))
-        assert exc.value.errno == errno.EINVAL
-        assert exc.value.extack
-    finally:
-        sock.close()
-        e.close()
+    yield e, sock
+    sock.close()
+    e.close()
 
 
-def test_duplicate_peer_id_is_eexist(underlay):
-    e = topo.KernelEnd(underlay.ns[0], mode=Mode.MP, ifname="ovmp")
-    sock = topo.udp_socket(underlay.ns[0], 4, (topo.UNDERLAY4[0], topo.PORT))
-    try:
-        e.client.new_peer(e.ifindex, 1, sock.fileno(), (topo.UNDERLAY4[1], topo.PORT), vpn_ipv4="10.99.0.2")
-        with pytest.raises(NetlinkError) as exc:
-            e.client.new_peer(e.ifindex, 1, sock.fileno(), (topo.UNDERLAY4[1], 2000), vpn_ipv4="10.99.0.3")
-        assert exc.value.errno == errno.EEXIST
-        assert exc.value.extack
-    finally:
-        sock.close()
-        e.close()
+def test_mp_peer_needs_a_vpn_address(mp_end):
+    e, sock = mp_end
+    with pytest.raises(NetlinkError) as exc:
+        e.client.new_peer(e.ifindex, 1, sock.fileno(), (topo.UNDERLAY4[1], topo.PORT))
+    assert exc.value.errno == errno.EINVAL
+    assert exc.value.extack
+
+
+def test_duplicate_peer_id_is_eexist(mp_end):
+    e, sock = mp_end
+    e.client.new_peer(e.ifindex, 1, sock.fileno(), (topo.UNDERLAY4[1], topo.PORT), vpn_ipv4="10.99.0.2")
+    with pytest.raises(NetlinkError) as exc:
+        e.client.new_peer(e.ifindex, 1, sock.fileno(), (topo.UNDERLAY4[1], 2000), vpn_ipv4="10.99.0.3")
+    assert exc.value.errno == errno.EEXIST
+    assert exc.value.extack
 
 
 def test_local_ip_is_the_source_address(underlay):
