@@ -198,6 +198,9 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         longrepr = report.longrepr[2]
     elif report.longrepr is not None:
         longrepr = str(report.longrepr)
+    for name, text in report.sections:  # e.g. the OpenVPN logs of a failed test
+        if name.startswith("harness: "):
+            longrepr += f"\n----- {name.removeprefix('harness: ')} -----\n{text}"
     rec = {"nodeid": report.nodeid, "when": report.when, "outcome": report.outcome, "longrepr": longrepr}
     with open(path, "a", encoding="utf-8") as fh:
         fh.write(json.dumps(rec) + "\n")

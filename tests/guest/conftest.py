@@ -12,7 +12,7 @@ from typing import TypeVar
 
 import pytest
 
-from pyharness import link, module, topo
+from pyharness import link, module, nlmon, openvpn, topo
 
 MODULE = module.NAME
 T = TypeVar("T")
@@ -125,3 +125,36 @@ def underlay() -> Iterator[topo.Underlay]:
 def wire() -> Iterator[Callable[..., topo.WirePair]]:
     """Factory of kernel-vs-Python-peer setups (see pyharness.topo.WirePair)."""
     yield from _factory(topo.WirePair)
+
+
+@pytest.fixture
+def ovpn_lab() -> Iterator[openvpn.Lab]:
+    """A throwaway PKI and directory for real OpenVPN processes, all stopped afterwards."""
+    lab = openvpn.Lab()
+    yield lab
+    lab.close()
+
+
+@pytest.fixture
+def nl_monitor() -> Iterator[Callable[[str], nlmon.NetlinkMonitor]]:
+    """Factory of generic netlink captures (one nlmon device per namespace)."""
+    made: list[nlmon.NetlinkMonitor] = []
+
+    def new(ns: str) -> nlmon.NetlinkMonitor:
+        mon = nlmon.NetlinkMonitor(ns)
+        made.append(mon)
+        return mon
+
+    yield new
+    for mon in made:
+        mon.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """A failed test that ran OpenVPN carries the tail of every OpenVPN log in its report."""
+    outcome = yield
+    report = outcome.get_result()
+    lab = getattr(item, "funcargs", {}).get("ovpn_lab")
+    if report.failed and isinstance(lab, openvpn.Lab):
+        report.sections.append(("harness: openvpn logs", lab.logs()))

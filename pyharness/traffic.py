@@ -1,0 +1,73 @@
+"""Traffic generators for tests: ping and iperf3 between namespaces."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from . import netns
+
+
+@dataclass(frozen=True)
+class PingResult:
+    transmitted: int
+    received: int
+    output: str
+
+    @property
+    def lost(self) -> int:
+        return self.transmitted - self.received
+
+
+def ping(ns: str, target: str, count: int = 3, interval: float = 0.2, deadline: float | None = None) -> PingResult:
+    """ping(8) from ``ns``; the counts it printed (0 received if it failed)."""
+    cmd = ["ping", "-n", "-q", "-c", str(count), "-i", str(interval)]
+    if deadline is not None:
+        cmd += ["-w", str(deadline)]
+    res = netns.run(ns, *cmd, target, check=False, timeout=count * interval + 60)
+    m = re.search(r"(\d+) packets transmitted, (\d+) received", res.stdout)
+    if not m:
+        return PingResult(count, 0, res.stdout + res.stderr)
+    return PingResult(int(m.group(1)), int(m.group(2)), res.stdout)
+
+
+def _wait_listening(ns: str, port: int, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if f":{port} " in netns.run(ns, "ss", "-Hltn", check=False).stdout:
+            return
+        time.sleep(0.1)
+    raise TimeoutError(f"iperf3 server in {ns} is not listening on {port}")
+
+
+def iperf3(
+    server_ns: str, client_ns: str, server_addr: str, seconds: float = 2, streams: int = 1, port: int = 5201
+) -> dict[str, Any]:
+    """One iperf3 TCP run from ``client_ns`` to a one-shot server in ``server_ns``; iperf3's JSON report."""
+    srv = subprocess.Popen(
+        ["ip", "netns", "exec", server_ns, "iperf3", "-s", "-1", "-B", server_addr, "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        _wait_listening(server_ns, port)
+        res = netns.run(
+            client_ns,
+            "iperf3", "-c", server_addr, "-p", str(port), "-t", str(seconds), "-P", str(streams), "-J",
+            check=False,
+            timeout=seconds + 60,
+        )  # fmt: skip
+    finally:
+        try:
+            srv.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            srv.kill()
+            srv.wait()
+    report: dict[str, Any] = json.loads(res.stdout)
+    if "error" in report:
+        raise RuntimeError(f"iperf3: {report['error']}")
+    return report
