@@ -147,7 +147,7 @@ class Server:
 
     me: Identity
     clients: list[Identity]
-    local: str
+    local: str | None  # None: bind [::] dual-stack
     network: str  # e.g. 10.8.0.0
     proto: str = "udp"
     ipv6: bool = False
@@ -167,7 +167,7 @@ class Server:
             f"dev {self.dev}",
             "dev-type tun",
             f"proto {_proto(self.proto, self.ipv6, 'server')}",
-            f"local {self.local}",
+            *([f"local {self.local}"] if self.local else []),
             f"port {self.port}",
             f"server {self.network} 255.255.255.0",
             "topology subnet",

@@ -367,3 +367,43 @@ class Star:
             netns.delete(c.ns)
         self.server.close()
         netns.delete(self.server.ns)
+
+
+@dataclass
+class Lan:
+    """A server namespace with a bridge (192.0.2.1/24, 2001:db8::1/64) and client namespaces on it.
+
+    Client i is namespace ``clients[i]`` with eth0 = 192.0.2.(10+i), 2001:db8::(10+i).
+    """
+
+    count: int = 3
+    server: str = field(init=False)
+    clients: list[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.server = netns.create("srv")
+        netns.ip("link", "add", "br0", "type", "bridge", netns=self.server)
+        netns.ip("addr", "add", "192.0.2.1/24", "dev", "br0", netns=self.server)
+        netns.ip("addr", "add", "2001:db8::1/64", "dev", "br0", "nodad", netns=self.server)
+        netns.ip("link", "set", "br0", "up", netns=self.server)
+        self.clients = []
+        for i in range(self.count):
+            ns = netns.create(f"c{i}-")
+            self.clients.append(ns)
+            netns.ip("link", "add", f"e{i}", "netns", self.server, "type", "veth", "peer", "name", "eth0", "netns", ns)
+            netns.ip("link", "set", f"e{i}", "master", "br0", "up", netns=self.server)
+            netns.ip("addr", "add", f"{self.client_addr(i, 4)}/24", "dev", "eth0", netns=ns)
+            netns.ip("addr", "add", f"{self.client_addr(i, 6)}/64", "dev", "eth0", "nodad", netns=ns)
+            netns.ip("link", "set", "eth0", "up", netns=ns)
+
+    @staticmethod
+    def server_addr(family: int) -> str:
+        return "192.0.2.1" if family == 4 else "2001:db8::1"
+
+    @staticmethod
+    def client_addr(i: int, family: int) -> str:
+        return f"192.0.2.{10 + i}" if family == 4 else f"2001:db8::{10 + i:x}"
+
+    def close(self) -> None:
+        for ns in [*self.clients, self.server]:
+            netns.delete(ns)
