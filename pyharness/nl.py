@@ -288,3 +288,9 @@ def errno_name(code: int) -> str:
 
 def payload(parts: Iterable[bytes]) -> bytes:
     return b"".join(parts)
+
+
+def family_id(name: str) -> int:
+    """The id of generic netlink family ``name`` (in this thread's namespace)."""
+    with GenlSocket() as sock:
+        return sock.resolve(name).id

@@ -157,6 +157,7 @@ class Server:
     keepalive: tuple[int, int] = (10, 60)
     dev: str = "tun"
     status: Path | None = None
+    status_interval: int = 1
     ccd: Path | None = None
     disable_dco: bool = False
     verb: int = 4
@@ -179,7 +180,7 @@ class Server:
         if self.network6:
             lines.append(f"server-ipv6 {self.network6}")
         if self.status:
-            lines += [f"status {self.status} 1", "status-version 2"]
+            lines += [f"status {self.status} {self.status_interval}", "status-version 2"]
         if self.ccd:
             lines.append(f"client-config-dir {self.ccd}")
         return lines + self.extra
@@ -444,3 +445,22 @@ def offload(proc: Process) -> Offload:
             with client:
                 peers = client.dump_peers(int(str(info["ifindex"])))
     return Offload(dev, kind, "/dev/net/tun" in proc.fd_targets(), peers)
+
+
+def wait_status_clients(path: Path, names: Iterable[str], timeout: float = 10.0) -> dict[str, dict[str, str]]:
+    """Wait until the status file lists exactly the clients ``names`` (it is rewritten periodically)."""
+    want = sorted(names)
+    deadline = time.monotonic() + timeout
+    while True:
+        rows = status_clients(path) if path.exists() else {}
+        if sorted(rows) == want:
+            return rows
+        if time.monotonic() > deadline:
+            raise OpenVPNError(f"{path.name} lists {sorted(rows)}, not {want}, after {timeout:.0f} s")
+        time.sleep(0.2)
+
+
+def tunnel_ipv4(ns: str, dev: str = "tun0") -> str:
+    """The IPv4 address OpenVPN put on ``dev`` in ``ns`` (e.g. pushed by a server)."""
+    out = netns.ip("-4", "-br", "addr", "show", dev, netns=ns)
+    return out.split()[2].split("/")[0]

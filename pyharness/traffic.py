@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import signal
 import subprocess
 import time
 from dataclasses import dataclass
@@ -29,10 +30,8 @@ def ping(ns: str, target: str, count: int = 3, interval: float = 0.2, deadline: 
     if deadline is not None:
         cmd += ["-w", str(deadline)]
     res = netns.run(ns, *cmd, target, check=False, timeout=count * interval + 60)
-    m = re.search(r"(\d+) packets transmitted, (\d+) received", res.stdout)
-    if not m:
-        return PingResult(count, 0, res.stdout + res.stderr)
-    return PingResult(int(m.group(1)), int(m.group(2)), res.stdout)
+    sent, received = _counts(res.stdout, count)
+    return PingResult(sent, received, res.stdout + res.stderr)
 
 
 def _wait_listening(ns: str, port: int, timeout: float = 10) -> None:
@@ -71,3 +70,26 @@ def iperf3(
     if "error" in report:
         raise RuntimeError(f"iperf3: {report['error']}")
     return report
+
+
+def _counts(output: str, fallback: int) -> tuple[int, int]:
+    m = re.search(r"(\d+) packets transmitted, (\d+) received", output)
+    return (int(m.group(1)), int(m.group(2))) if m else (fallback, 0)
+
+
+class PingStream:
+    """A ping running in the background from ``ns`` until ``stop()``."""
+
+    def __init__(self, ns: str, target: str, interval: float = 0.2) -> None:
+        self._proc = subprocess.Popen(
+            ["ip", "netns", "exec", ns, "ping", "-n", "-q", "-i", str(interval), target],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+
+    def stop(self) -> PingResult:
+        self._proc.send_signal(signal.SIGINT)
+        out = self._proc.communicate(timeout=10)[0]
+        sent, received = _counts(out, 0)
+        return PingResult(sent, received, out)

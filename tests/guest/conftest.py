@@ -128,6 +128,12 @@ def wire() -> Iterator[Callable[..., topo.WirePair]]:
 
 
 @pytest.fixture
+def lan() -> Iterator[Callable[..., topo.Lan]]:
+    """Factory of server-and-clients LANs (see pyharness.topo.Lan), deleted afterwards."""
+    yield from _factory(topo.Lan)
+
+
+@pytest.fixture
 def ovpn_lab() -> Iterator[openvpn.Lab]:
     """A throwaway PKI and directory for real OpenVPN processes, all stopped afterwards."""
     lab = openvpn.Lab()

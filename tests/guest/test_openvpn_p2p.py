@@ -15,11 +15,6 @@ CIPHERS = {"AES-256-GCM": CipherAlg.AES_GCM, "CHACHA20-POLY1305": CipherAlg.CHAC
 CASES = [(proto, ip, cipher) for proto in ("udp", "tcp") for ip in (4, 6) for cipher in CIPHERS]
 
 
-def v2_family_id() -> int:
-    with nl.GenlSocket() as sock:
-        return sock.resolve("ovpn-dco-v2").id
-
-
 def assert_offloaded(proc: openvpn.Process) -> openvpn.Offload:
     off = openvpn.offload(proc)
     assert off.device == "tun0", proc.tail()
@@ -58,7 +53,7 @@ def test_p2p_tunnel_is_offloaded_and_carries_traffic(underlay, ovpn_lab, nl_moni
     assert after["vpn_tx_bytes"] - before["vpn_tx_bytes"] >= received
     assert after["link_tx_bytes"] - before["link_tx_bytes"] > after["vpn_tx_bytes"] - before["vpn_tx_bytes"]
     # OpenVPN installed the negotiated cipher in the kernel: one NEW_KEY, 32-byte keys, 8-byte nonce tails
-    fam = v2_family_id()
+    fam = nl.family_id("ovpn-dco-v2")
     new_keys = [x for x in mon.exchanges(fam) if x.cmd == CmdV2.NEW_KEY]
     assert len(new_keys) == 1
     key = new_keys[0].request.nested(AttrV2.NEW_KEY)

@@ -32,8 +32,7 @@ class Site:
     clients: list[openvpn.Process]
 
     def vpn_ip(self, i: int) -> str:
-        out = netns.ip("-4", "-br", "addr", "show", "tun0", netns=self.lan.clients[i])
-        return out.split()[2].split("/")[0]
+        return openvpn.tunnel_ipv4(self.lan.clients[i])
 
     def status(self, proto: str) -> dict[str, dict[str, str]]:
         return openvpn.status_clients(self.lab.path(f"{proto}.status"))
