@@ -287,7 +287,9 @@ class Process:
     def fd_targets(self) -> list[str]:
         """What the process's file descriptors point at (e.g. /dev/net/tun, socket:[...])."""
         fd_dir = Path(f"/proc/{self.pid}/fd")
-        out = []
+        out: list[str] = []
+        if not self.running():
+            return out
         for fd in fd_dir.iterdir():
             try:
                 out.append(os.readlink(fd))
@@ -386,6 +388,7 @@ def p2p_pair(
     disable_dco: tuple[bool, bool] = (False, False),
     keepalive: tuple[int, int] | None = (10, 60),
     extra: tuple[list[str], list[str]] = ([], []),
+    dev: str = "tun",
     wait: bool = True,
 ) -> tuple[Process, Process]:
     """A p2p tunnel: side 0 is the TLS (and TCP) server in ns[0], side 1 the client in ns[1].
@@ -408,6 +411,7 @@ def p2p_pair(
             ciphers=ciphers,
             keepalive=keepalive,
             disable_dco=disable_dco[side],
+            dev=dev,
             extra=[f"ifconfig-ipv6 {TUNNEL6[side]}/64 {TUNNEL6[1 - side]}", *extra[side]],
         )
         procs.append(lab.start(f"p2p-{'ab'[side]}", ns[side], cfg))
