@@ -7,6 +7,7 @@ mode read back.
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -78,3 +79,16 @@ def names_of_kind(netns: str | None = None, kind: str = LINK_KIND) -> list[str]:
             if li is not None and li.get_attr("IFLA_INFO_KIND") == kind:
                 out.append(msg.get_attr("IFLA_IFNAME"))
         return out
+
+
+def ethtool_stats(ifname: str, netns: str | None = None) -> dict[str, int]:
+    """The driver's own counters (``ethtool -S``): drops and special packets by reason."""
+    cmd = ["ethtool", "-S", ifname]
+    if netns:
+        cmd = ["ip", "netns", "exec", netns, *cmd]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    stats = {}
+    for line in out.splitlines()[1:]:
+        name, _, value = line.strip().partition(": ")
+        stats[name] = int(value)
+    return stats

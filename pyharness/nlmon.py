@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from . import netns
 from .nl import attr_map
 
+NETLINK_ROUTE = 0
 NETLINK_GENERIC = 16
 NLMSG_ERROR = 2
 NLMSG_DONE = 3
@@ -37,6 +38,7 @@ class Message:
     pid: int
     body: bytes  # after the netlink header
     at: float
+    protocol: int = NETLINK_GENERIC
 
     @property
     def is_request(self) -> bool:
@@ -79,7 +81,7 @@ class Exchange:
         return self.request.cmd
 
 
-def split(frame: bytes, at: float) -> list[Message]:
+def split(frame: bytes, at: float, protocol: int = NETLINK_GENERIC) -> list[Message]:
     """The netlink messages in one captured frame."""
     out = []
     off = 0
@@ -87,7 +89,7 @@ def split(frame: bytes, at: float) -> list[Message]:
         length, mtype, flags, seq, pid = _NLMSG.unpack_from(frame, off)
         if length < _NLMSG.size or off + length > len(frame):
             break
-        out.append(Message(mtype, flags, seq, pid, frame[off + _NLMSG.size : off + length], at))
+        out.append(Message(mtype, flags, seq, pid, frame[off + _NLMSG.size : off + length], at, protocol))
         off += (length + 3) & ~3
     return out
 
@@ -118,23 +120,26 @@ class NetlinkMonitor:
                 continue
             except OSError:
                 return
-            if addr[1] != NETLINK_GENERIC:
+            if addr[1] not in (NETLINK_GENERIC, NETLINK_ROUTE):
                 continue
-            msgs = split(frame, time.monotonic())
+            msgs = split(frame, time.monotonic(), addr[1])
             with self._lock:
                 self._messages.extend(msgs)
 
-    def messages(self) -> list[Message]:
+    def messages(self, protocol: int = NETLINK_GENERIC) -> list[Message]:
         with self._lock:
-            return list(self._messages)
+            return [m for m in self._messages if m.protocol == protocol]
 
     def family(self, family_id: int) -> list[Message]:
-        """Messages of one family (requests, replies, notifications)."""
+        """Generic netlink messages of one family (requests, replies, notifications)."""
         return [m for m in self.messages() if m.msg_type == family_id]
 
-    def exchanges(self, family_id: int) -> list[Exchange]:
-        """Every request to ``family_id`` paired with its ACK, error or NLMSG_DONE."""
-        msgs = self.messages()
+    def exchanges(self, family_id: int, protocol: int = NETLINK_GENERIC) -> list[Exchange]:
+        """Every request of type ``family_id`` paired with its ACK, error or NLMSG_DONE.
+
+        For rtnetlink (``protocol`` NETLINK_ROUTE) the type is the RTM_* message type.
+        """
+        msgs = self.messages(protocol)
         answers: dict[tuple[int, int], int] = {}
         for m in msgs:
             if m.msg_type == NLMSG_ERROR and not m.is_request:

@@ -297,6 +297,17 @@ class Process:
                 continue
         return out
 
+    def netlink_ports(self, protocol: int = 16) -> set[int]:
+        """Port ids of this process's netlink sockets of ``protocol`` (default: generic netlink)."""
+        inodes = {t[len("socket:[") : -1] for t in self.fd_targets() if t.startswith("socket:[")}
+        table = netns.run(self.ns, "cat", "/proc/net/netlink").stdout.splitlines()[1:]
+        ports = set()
+        for row in table:  # sk Eth Pid Groups Rmem Wmem Dump Locks Drops Inode
+            cells = row.split()
+            if int(cells[1]) == protocol and cells[9] in inodes:
+                ports.add(int(cells[2]))
+        return ports
+
     def send_signal(self, sig: int) -> None:
         if self.running():
             os.kill(self.pid, sig)

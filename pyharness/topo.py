@@ -123,12 +123,7 @@ class KernelEnd:
         return int(netns.run(self.ns, "cat", f"/sys/class/net/{self.ifname}/statistics/{counter}").stdout)
 
     def ethtool_stats(self) -> dict[str, int]:
-        out = netns.run(self.ns, "ethtool", "-S", self.ifname).stdout
-        stats = {}
-        for line in out.splitlines()[1:]:
-            name, _, value = line.strip().partition(": ")
-            stats[name] = int(value)
-        return stats
+        return link.ethtool_stats(self.ifname, self.ns)
 
     def close(self) -> None:
         self.client.close()
