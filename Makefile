@@ -1,6 +1,6 @@
 # ovpn-dco: out-of-tree build plus the harness entry points.
 #   make                 build kernel/ovpn-dco.ko against KDIR
-#   make demo            build, boot the default kernel, show the module at work
+#   make demo            build, boot the default kernel, run a real OpenVPN tunnel over ovpn-dco
 #   make test            the test suite (PYTEST_ARGS are passed to pytest)
 #   make bench-scale     10,000 peers on one device: add/dump/delete times, memory per peer
 #   make checkpatch      checkpatch.pl --strict on kernel/ (Debian's linux-source-6.1)
