@@ -156,4 +156,7 @@ class NetlinkMonitor:
         self._stop.set()
         self._thread.join(timeout=2)
         self._sock.close()
-        netns.ip("link", "del", self.ifname, netns=self.ns)
+        try:
+            netns.ip("link", "del", self.ifname, netns=self.ns)
+        except RuntimeError:  # the namespace (and the device with it) is already gone
+            pass

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -164,6 +165,7 @@ def _run_guest(config: pytest.Config, pending: list[GuestItem]) -> None:
     )
     path = rundir / "results.jsonl"
     records = [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+    shutil.rmtree(rundir, ignore_errors=True)
     results = merge_results(records)
     config.stash[_RESULTS] = results
     tail = "\n".join(run.output.splitlines()[-30:])

@@ -98,8 +98,8 @@ def _factory(make: Callable[..., T]) -> Iterator[Callable[..., T]]:
     """Yield a constructor that remembers what it built, then close all of it."""
     made: list[T] = []
 
-    def new(**kwargs: object) -> T:
-        obj = make(**kwargs)
+    def new(*args: object, **kwargs: object) -> T:
+        obj = make(*args, **kwargs)
         made.append(obj)
         return obj
 
@@ -142,18 +142,9 @@ def ovpn_lab() -> Iterator[openvpn.Lab]:
 
 
 @pytest.fixture
-def nl_monitor() -> Iterator[Callable[[str], nlmon.NetlinkMonitor]]:
+def nl_monitor() -> Iterator[Callable[..., nlmon.NetlinkMonitor]]:
     """Factory of generic netlink captures (one nlmon device per namespace)."""
-    made: list[nlmon.NetlinkMonitor] = []
-
-    def new(ns: str) -> nlmon.NetlinkMonitor:
-        mon = nlmon.NetlinkMonitor(ns)
-        made.append(mon)
-        return mon
-
-    yield new
-    for mon in made:
-        mon.close()
+    yield from _factory(nlmon.NetlinkMonitor)
 
 
 @pytest.hookimpl(hookwrapper=True)
