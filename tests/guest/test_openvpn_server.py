@@ -104,8 +104,8 @@ def test_servers_run_multi_peer_devices_with_every_client(site):
         assert link.info(dev, site.lan.server)["mode"] == Mode.MP
         kernel = {p.vpn_ipv4: p for p in off.peers}
         assert sorted(kernel) == sorted(site.vpn_ip(i) for i in idx)
-        status = site.status(proto)
-        assert sorted(status) == [f"c{i}" for i in idx]
+        # the status file is rewritten every second: wait for one that lists every client
+        status = openvpn.wait_status_clients(site.lab.path(f"{proto}.status"), [f"c{i}" for i in idx])
         for i in idx:
             row = status[f"c{i}"]
             peer = kernel[row["Virtual Address"]]
