@@ -134,6 +134,12 @@ def lan() -> Iterator[Callable[..., topo.Lan]]:
 
 
 @pytest.fixture
+def tun_driver() -> None:
+    """The tun driver, for OpenVPN ends that run without offload (/dev/net/tun)."""
+    sh("modprobe tun")
+
+
+@pytest.fixture
 def ovpn_lab() -> Iterator[openvpn.Lab]:
     """A throwaway PKI and directory for real OpenVPN processes, all stopped afterwards."""
     lab = openvpn.Lab()

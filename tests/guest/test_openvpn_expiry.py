@@ -5,20 +5,11 @@ from __future__ import annotations
 import signal
 import time
 
-import pytest
-
 from pyharness import nl, openvpn, traffic
 from pyharness.consts import AttrV2, CmdV2, DelPeerAttr, DelPeerReasonV2
 
 KEEPALIVE = (1, 5)
 MARGIN = 3.0  # seconds past the timeout: keepalive work granularity, notification, OpenVPN's reaction
-
-
-@pytest.fixture
-def tun_driver():
-    import subprocess
-
-    subprocess.run(["modprobe", "tun"], check=True)
 
 
 def del_peer_events(mon, fam: int) -> list[tuple[int, int]]:

@@ -2,22 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from pyharness import link, module, openvpn, traffic
 
 CIPHERS = ["AES-256-GCM", "CHACHA20-POLY1305"]
-
-
-@pytest.fixture
-def tun_driver() -> Iterator[None]:
-    """The tun driver, for OpenVPN ends that run without offload."""
-    import subprocess
-
-    subprocess.run(["modprobe", "tun"], check=True)
-    yield
 
 
 def assert_userspace(proc: openvpn.Process) -> None:

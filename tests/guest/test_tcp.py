@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import errno
-import json
 import select
 import socket
 import struct
-import subprocess
 import time
 
 import pytest
 
-from pyharness import netns, topo
+from pyharness import netns, topo, traffic
 from pyharness import wire as codec
 from pyharness.consts import DCO_V2
 from pyharness.nl import NetlinkError
@@ -36,17 +34,8 @@ def test_tcp_tunnel_ping_and_large_ping(tunnel, outer):
 @pytest.mark.parametrize("outer", [4, 6])
 def test_tcp_tunnel_iperf3(tunnel, outer):
     t = tunnel(outer=outer, proto="tcp")
-    srv = subprocess.Popen(
-        ["ip", "netns", "exec", t.ends[1].ns, "iperf3", "-s", "-1", "-B", topo.TUNNEL4[1]],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        time.sleep(1)
-        res = netns.run(t.ends[0].ns, "iperf3", "-c", topo.TUNNEL4[1], "-t", "2", "-J", timeout=60)
-    finally:
-        srv.wait(timeout=30)
-    assert json.loads(res.stdout)["end"]["sum_received"]["bytes"] > 100_000
+    report = traffic.iperf3(t.ends[1].ns, t.ends[0].ns, topo.TUNNEL4[1], seconds=2)
+    assert report["end"]["sum_received"]["bytes"] > 100_000
 
 
 class TcpPeer:
