@@ -463,15 +463,19 @@ def offload(proc: Process) -> Offload:
 
 
 def wait_status_clients(path: Path, names: Iterable[str], timeout: float = 10.0) -> dict[str, dict[str, str]]:
-    """Wait until the status file lists exactly the clients ``names`` (it is rewritten periodically)."""
+    """Wait until the status file lists exactly the clients ``names``, each with its virtual address.
+
+    The file is rewritten periodically; a client shows up in it before its address is assigned.
+    """
     want = sorted(names)
     deadline = time.monotonic() + timeout
     while True:
         rows = status_clients(path) if path.exists() else {}
-        if sorted(rows) == want:
+        if sorted(rows) == want and all(row.get("Virtual Address") for row in rows.values()):
             return rows
         if time.monotonic() > deadline:
-            raise OpenVPNError(f"{path.name} lists {sorted(rows)}, not {want}, after {timeout:.0f} s")
+            listed = {name: row.get("Virtual Address", "") for name, row in rows.items()}
+            raise OpenVPNError(f"{path.name} lists {listed}, not {want} with addresses, after {timeout:.0f} s")
         time.sleep(0.2)
 
 
