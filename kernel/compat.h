@@ -8,17 +8,16 @@
  * backport APIs without changing their version (Debian's 6.1 already has
  * the core-managed per-CPU statistics of 6.7, for instance).
  *
- * Built against Debian 12's 6.1 only so far. The branches for newer kernels
- * follow their changelogs and have not been compiled yet.
+ * Where a change came without a macro to test, Kbuild probes the target
+ * kernel's headers (kernel/Kbuild: ovpn_probe) and defines an
+ * OVPN_COMPAT_* macro for this file; a version test is the last resort.
  *
- * Known work for newer kernels:
- * - 6.16+: <linux/if_link.h> defines IFLA_OVPN_UNSPEC, IFLA_OVPN_MODE,
- *   IFLA_OVPN_MAX and enum ovpn_mode (for the in-tree "ovpn" driver) with
- *   the names and values of our uapi headers, so including both fails.
- *   They are enumerators, not macros: detect the kernel here and have the
- *   uapi headers skip their own copies behind a guard macro.
- * - 7.0: struct proto's recvmsg, overridden for TCP sockets (tcp.c),
- *   changes its signature again.
+ * Built W=1 clean and tested against Debian 12's 6.1, 6.12 (Debian 12
+ * backports and Debian 13) and Debian unstable's 7.x (see README, kernel
+ * support). One difference lives in the uapi headers themselves: 6.16+
+ * <linux/if_link.h> defines IFLA_OVPN_* and enum ovpn_mode for the in-tree
+ * "ovpn" driver, with our names and values; uapi/linux/ovpn_dco*.h include
+ * it and skip their own copies when IFLA_OVPN_MAX is defined.
  */
 
 #ifndef _NET_OVPN_DCO_COMPAT_H_
@@ -41,6 +40,28 @@
  */
 #if __has_include("net/gso.h")
 #include <net/gso.h>
+#endif
+
+/*
+ * IPv6 could be a module until 7.0: its functions were reached through
+ * ipv6_stub (<net/ipv6_stubs.h>). 7.0 removed the stub along with the
+ * header; IPv6 is then built in and called directly.
+ */
+#if __has_include("net/ipv6_stubs.h")
+#include <net/ipv6_stubs.h>
+#define OVPN_COMPAT_IPV6_STUB	1
+#else
+#include <net/ipv6.h>
+#endif
+
+/*
+ * get_unaligned() and friends: <asm/unaligned.h> until 6.11, then
+ * <linux/unaligned.h>.
+ */
+#if __has_include("linux/unaligned.h")
+#include <linux/unaligned.h>
+#else
+#include <asm/unaligned.h>
 #endif
 
 #include "main.h"
@@ -124,13 +145,14 @@ ovpn_compat_dump_attrs(struct netlink_callback *cb)
 #endif
 
 /*
- * udp_sock.encap_type of our sockets. 6.16 has UDP_ENCAP_OVPNINUDP for the
- * in-tree "ovpn" driver; before, a private value no other user has.
+ * udp_sock.encap_type of our sockets: a private value no other user has.
+ * 6.16 brought UDP_ENCAP_OVPNINUDP (8) for the in-tree "ovpn" driver; it
+ * is that driver's, and ours must not claim it, so that a socket attached
+ * by one of the two modules is never taken for one of the other's.
  */
-#ifdef UDP_ENCAP_OVPNINUDP
-#define OVPN_UDP_ENCAP	UDP_ENCAP_OVPNINUDP
-#else
 #define OVPN_UDP_ENCAP	100
+#ifdef UDP_ENCAP_OVPNINUDP
+static_assert(OVPN_UDP_ENCAP != UDP_ENCAP_OVPNINUDP);
 #endif
 
 /*
@@ -153,6 +175,21 @@ static inline void ovpn_compat_set_mc_loop(struct sock *sk, bool on)
 	inet_assign_bit(MC_LOOP, sk, on);
 #else
 	inet_sk(sk)->mc_loop = on;
+#endif
+}
+
+/*
+ * setup_udp_tunnel_sock() takes the struct sock since 7.0, the struct
+ * socket before (OVPN_COMPAT_UDP_TUNNEL_SETUP_SK: a Kbuild probe).
+ */
+static inline void
+ovpn_compat_setup_udp_tunnel_sock(struct socket *sock,
+				  struct udp_tunnel_sock_cfg *cfg)
+{
+#ifdef OVPN_COMPAT_UDP_TUNNEL_SETUP_SK
+	setup_udp_tunnel_sock(sock_net(sock->sk), sock->sk, cfg);
+#else
+	setup_udp_tunnel_sock(sock_net(sock->sk), sock, cfg);
 #endif
 }
 
@@ -196,6 +233,21 @@ ovpn_compat_udp_tunnel6_xmit_skb(struct dst_entry *dst, struct sock *sk,
 #endif
 
 /*
+ * An IPv6 route lookup (no final destination): through ipv6_stub while
+ * IPv6 may be a module, directly once it is built in.
+ */
+static inline struct dst_entry *
+ovpn_compat_ip6_dst_lookup_flow(struct net *net, const struct sock *sk,
+				struct flowi6 *fl6)
+{
+#ifdef OVPN_COMPAT_IPV6_STUB
+	return ipv6_stub->ipv6_dst_lookup_flow(net, sk, fl6, NULL);
+#else
+	return ip6_dst_lookup_flow(net, sk, fl6, NULL);
+#endif
+}
+
+/*
  * The completion callback of a crypto request: up to 6.2 it receives the
  * struct crypto_async_request, whose ->data is the pointer given to
  * aead_request_set_callback(); since 6.3 it receives that pointer itself.
@@ -218,6 +270,38 @@ ovpn_compat_udp_tunnel6_xmit_skb(struct dst_entry *dst, struct sock *sk,
 		fn(req->data, err);					\
 	}
 #endif
+
+/*
+ * struct proto's recvmsg: (sk, msg, len, flags, addr_len) until 6.x, without
+ * addr_len since 7.0 (OVPN_COMPAT_PROTO_RECVMSG_ADDR_LEN: a Kbuild probe).
+ *
+ * "static OVPN_COMPAT_RECVMSG(name) { ... }" defines a recvmsg with the
+ * running kernel's signature; in its body, OVPN_COMPAT_RECVMSG_ADDR_LEN is
+ * its addr_len argument, or NULL when the kernel has none.
+ * ovpn_compat_call_recvmsg() calls a proto's recvmsg with or without it.
+ */
+#ifdef OVPN_COMPAT_PROTO_RECVMSG_ADDR_LEN
+#define OVPN_COMPAT_RECVMSG(name)					\
+	int name(struct sock *sk, struct msghdr *msg, size_t len, int flags,\
+		 int *addr_len)
+#define OVPN_COMPAT_RECVMSG_ADDR_LEN	addr_len
+#else
+#define OVPN_COMPAT_RECVMSG(name)					\
+	int name(struct sock *sk, struct msghdr *msg, size_t len, int flags)
+#define OVPN_COMPAT_RECVMSG_ADDR_LEN	NULL
+#endif
+
+static inline int ovpn_compat_call_recvmsg(const struct proto *prot,
+					   struct sock *sk,
+					   struct msghdr *msg, size_t len,
+					   int flags, int *addr_len)
+{
+#ifdef OVPN_COMPAT_PROTO_RECVMSG_ADDR_LEN
+	return prot->recvmsg(sk, msg, len, flags, addr_len);
+#else
+	return prot->recvmsg(sk, msg, len, flags);
+#endif
+}
 
 /*
  * Kernel-built iov_iters name their direction ITER_SOURCE since 6.2 (and
