@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import filecmp
+import hashlib
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -41,7 +42,9 @@ def _sync_tree(src: Path, dst: Path) -> None:
 
 def _stage(kernel: Kernel, debug: bool) -> Path:
     flavour = "debug" if debug else "release"
-    root = paths.cache_dir() / "build" / kernel.release / flavour
+    # one staging directory per work tree: two checkouts never build into (or load) each other's
+    tree = hashlib.sha256(str(paths.REPO).encode()).hexdigest()[:8]
+    root = paths.cache_dir() / "build" / kernel.release / f"{flavour}-{tree}"
     # Sources of the module that are gone from the repo must go from the copy too.
     stale = root / "kernel"
     if stale.exists():

@@ -80,7 +80,8 @@ def select(wanted: str | None = None, candidates: list[Kernel] | None = None) ->
     if exact:
         return exact[0]
     # a prefix ends at a component boundary: "6.1" is 6.1.0-56, not 6.12.95
-    matches = [k for k in pool if re.match(re.escape(prefix) + r"(?![0-9])", k.release)]
+    boundary = r"(?![0-9])" if prefix[-1:].isdigit() else ""
+    matches = [k for k in pool if re.match(re.escape(prefix) + boundary, k.release)]
     if not matches:
         have = ", ".join(k.release for k in pool) or "none"
         raise KernelNotFound(

@@ -12,8 +12,8 @@ from pyharness import kernels, paths, vm
 
 
 @pytest.fixture(scope="module")
-def kernel() -> kernels.Kernel:
-    return kernels.select()
+def kernel(target_kernel) -> kernels.Kernel:
+    return target_kernel
 
 
 def test_tcg_disables_kvm_in_vng(kernel):
