@@ -10,7 +10,7 @@
  *
  * Where a change came without a macro to test, Kbuild probes the target
  * kernel's headers (kernel/Kbuild: ovpn_probe) and defines an
- * OVPN_COMPAT_* macro for this file; a version test is the last resort.
+ * OVPN_COMPAT_* macro for this file. No version number is tested.
  *
  * Built W=1 clean and tested against Debian 12's 6.1, 6.12 (Debian 12
  * backports and Debian 13) and Debian unstable's 7.x (see README, kernel
@@ -25,7 +25,6 @@
 
 #include <linux/netdevice.h>
 #include <linux/uio.h>
-#include <linux/version.h>
 #include <net/genetlink.h>
 #include <net/inet_sock.h>
 #include <net/rtnetlink.h>
@@ -98,10 +97,11 @@ static inline void ovpn_compat_tstats_free(struct net_device *dev)
 
 /*
  * rtnl_link_ops.newlink: 6.15 replaced (src_net, dev, tb, data, extack) by
- * (dev, params, extack). ovpn_compat_newlink() has the running kernel's
- * signature and calls ovpn_dev_newlink() (main.c).
+ * (dev, params, extack) (OVPN_COMPAT_NEWLINK_PARAMS: a Kbuild probe for
+ * struct rtnl_newlink_params). ovpn_compat_newlink() has the running
+ * kernel's signature and calls ovpn_dev_newlink() (main.c).
  */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 15, 0)
+#ifdef OVPN_COMPAT_NEWLINK_PARAMS
 static inline int ovpn_compat_newlink(struct net_device *dev,
 				      struct rtnl_newlink_params *params,
 				      struct netlink_ext_ack *extack)
@@ -121,12 +121,13 @@ static inline int ovpn_compat_newlink(struct net *src_net,
 
 /*
  * The attributes of a dump request, parsed by the genetlink core: 6.6 moved
- * them into a struct genl_info inside struct genl_dumpit_info.
+ * them into a struct genl_info inside struct genl_dumpit_info, read with
+ * genl_info_dump() (OVPN_COMPAT_GENL_INFO_DUMP: a Kbuild probe).
  */
 static inline struct nlattr **
 ovpn_compat_dump_attrs(struct netlink_callback *cb)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 6, 0)
+#ifdef OVPN_COMPAT_GENL_INFO_DUMP
 	return genl_info_dump(cb)->attrs;
 #else
 	return genl_dumpit_info(cb)->attrs;
@@ -195,7 +196,8 @@ ovpn_compat_setup_udp_tunnel_sock(struct socket *sock,
 
 /*
  * udp_tunnel_xmit_skb() and udp_tunnel6_xmit_skb() take a trailing IP
- * control block flags argument since 6.17 (not compiled yet). The device
+ * control block flags argument since 6.17 (OVPN_COMPAT_UDP_TUNNEL_IPCB_FLAGS:
+ * a Kbuild probe). The device
  * argument of the IPv6 one is only used for statistics: always NULL here,
  * so that the device's tstats keep counting inner packets only.
  */
@@ -205,7 +207,7 @@ ovpn_compat_udp_tunnel_xmit_skb(struct rtable *rt, struct sock *sk,
 				u8 tos, u8 ttl, __be16 df, __be16 src_port,
 				__be16 dst_port, bool xnet, bool nocheck)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 17, 0)
+#ifdef OVPN_COMPAT_UDP_TUNNEL_IPCB_FLAGS
 	udp_tunnel_xmit_skb(rt, sk, skb, src, dst, tos, ttl, df, src_port,
 			    dst_port, xnet, nocheck, 0);
 #else
@@ -222,7 +224,7 @@ ovpn_compat_udp_tunnel6_xmit_skb(struct dst_entry *dst, struct sock *sk,
 				 __be32 label, __be16 src_port,
 				 __be16 dst_port, bool nocheck)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 17, 0)
+#ifdef OVPN_COMPAT_UDP_TUNNEL_IPCB_FLAGS
 	udp_tunnel6_xmit_skb(dst, sk, skb, NULL, saddr, daddr, prio, ttl,
 			     label, src_port, dst_port, nocheck, 0);
 #else
@@ -250,14 +252,14 @@ ovpn_compat_ip6_dst_lookup_flow(struct net *net, const struct sock *sk,
 /*
  * The completion callback of a crypto request: up to 6.2 it receives the
  * struct crypto_async_request, whose ->data is the pointer given to
- * aead_request_set_callback(); since 6.3 it receives that pointer itself.
- * No macro came with the change, hence the version test.
+ * aead_request_set_callback(); since 6.3 it receives that pointer itself
+ * (OVPN_COMPAT_CRYPTO_COMPL_DATA: a Kbuild probe of crypto_completion_t).
  *
  * OVPN_COMPAT_CRYPTO_DONE(name, fn) defines "static void name(...)", a
  * callback with the running kernel's signature that calls
  * "void fn(void *data, int err)".
  */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+#ifdef OVPN_COMPAT_CRYPTO_COMPL_DATA
 #define OVPN_COMPAT_CRYPTO_DONE(name, fn)				\
 	static void name(void *data, int err)				\
 	{								\
@@ -326,14 +328,15 @@ static inline void ovpn_compat_tcp_prot_no_sendpage(struct proto *prot)
 
 /*
  * sk_page_frag() takes current->task_frag if sk_use_task_frag is set
- * (6.2+), whatever sk_allocation says; attached TCP sockets are written
- * from any task and must use their own sk_frag. Before 6.2 (and in the
- * 6.1 stable kernels, which test both) GFP_ATOMIC in sk_allocation is
- * enough. Sets the flag, returns its old value.
+ * (6.2+, and the 6.1 stable kernels, where sk_allocation must allow
+ * sleeping too); attached TCP sockets are written from any task and must
+ * use their own sk_frag. Without the flag (OVPN_COMPAT_SK_USE_TASK_FRAG: a
+ * Kbuild probe), GFP_ATOMIC in sk_allocation is enough. Sets the flag,
+ * returns its old value.
  */
 static inline bool ovpn_compat_sk_task_frag(struct sock *sk, bool use)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+#ifdef OVPN_COMPAT_SK_USE_TASK_FRAG
 	bool old = sk->sk_use_task_frag;
 
 	sk->sk_use_task_frag = use;

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 
@@ -38,3 +39,26 @@ def test_plain_make_builds_against_kdir(kernel, tmp_path):
     module = tmp_path / "kernel" / "ovpn-dco.ko"
     assert module.exists()
     assert modinfo(str(module), "name") == ["ovpn_dco"]
+
+
+# What the Kbuild probes (kernel/Kbuild: ovpn_probe) find in each kernel series of the matrix.
+PROBES_BY_SERIES = {
+    "6.1.": {"SK_USE_TASK_FRAG", "PROTO_RECVMSG_ADDR_LEN"},
+    "6.12.": {"SK_USE_TASK_FRAG", "PROTO_RECVMSG_ADDR_LEN", "CRYPTO_COMPL_DATA", "GENL_INFO_DUMP"},
+    "7.": {
+        "SK_USE_TASK_FRAG",
+        "CRYPTO_COMPL_DATA",
+        "GENL_INFO_DUMP",
+        "NEWLINK_PARAMS",
+        "UDP_TUNNEL_IPCB_FLAGS",
+        "UDP_TUNNEL_SETUP_SK",
+    },
+}
+
+
+def test_kbuild_probes_find_the_apis_of_the_kernel(kernel):
+    result = build.build(kernel)
+    cmd = (result.module.parent / ".main.o.cmd").read_text()
+    found = set(re.findall(r"-DOVPN_COMPAT_([A-Z0-9_]+)", cmd))
+    (expected,) = [probes for series, probes in PROBES_BY_SERIES.items() if kernel.release.startswith(series)]
+    assert found == expected
