@@ -28,7 +28,7 @@ ip netns exec B ovpn-dco-harness key add ovpn0 --peer 1 --cipher aes-256-gcm --t
 ip -n A addr add 10.99.0.1/24 dev ovpn0 && ip -n A link set ovpn0 up
 ip -n B addr add 10.99.0.2/24 dev ovpn0 && ip -n B link set ovpn0 up
 
-ip netns exec A ping -c 3 -i 0.2 10.99.0.2
+ip netns exec A ping -c 3 -i 0.2 -w 30 10.99.0.2   # 3 replies, within 30 s
 ip netns exec A ovpn-dco-harness peer show ovpn0
 # deleting the peer also ends the process that held its socket
 ip netns exec A ovpn-dco-harness peer del ovpn0 --peer 1
