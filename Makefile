@@ -6,13 +6,21 @@
 #   make checkpatch      checkpatch.pl --strict on kernel/ (Debian's linux-source-6.1)
 #   make lint            ruff on the harness and tests
 #   make install         install the module for KDIR's kernel (depmod)
+#   make dkms-install    copy the sources to /usr/src/ovpn-dco-VERSION, dkms add/build/install
+#   make dkms-remove     dkms remove --all, and the sources from /usr/src
+#   make matrix          the test suite on every kernel of the matrix; README table
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 VENV ?= $(CURDIR)/.venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
+VERSION := $(shell sed -n 's/^\#define OVPN_DRV_VERSION[[:space:]]*"\(.*\)"/\1/p' $(CURDIR)/kernel/main.h)
+# what DKMS needs of the tree, and where dkms-src puts it
+DKMS_FILES := dkms.conf Makefile Kconfig kernel/Kbuild kernel/Makefile kernel/*.[ch] uapi/linux/*.h
+DKMS_SRC ?= $(DESTDIR)/usr/src/ovpn-dco-$(VERSION)
+KERNELRELEASE_OF_KDIR = $(notdir $(patsubst %/build,%,$(KDIR)))
 
-.PHONY: all modules clean demo test lint install bench-scale checkpatch
+.PHONY: all modules clean demo test lint install bench-scale checkpatch matrix dkms-src dkms-install dkms-remove version
 
 all: modules
 
@@ -24,7 +32,24 @@ clean:
 
 install: modules
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/kernel CONFIG_OVPN_DCO=m modules_install
-	depmod -a $(notdir $(patsubst %/build,%,$(KDIR)))
+	depmod -a $(KERNELRELEASE_OF_KDIR)
+
+version:
+	@echo $(VERSION)
+
+dkms-src:
+	rm -rf $(DKMS_SRC)
+	mkdir -p $(DKMS_SRC)
+	cd $(CURDIR) && cp --parents $(DKMS_FILES) $(DKMS_SRC)/
+
+dkms-install: dkms-src
+	dkms add -m ovpn-dco -v $(VERSION)
+	dkms build -m ovpn-dco -v $(VERSION) -k $(KERNELRELEASE_OF_KDIR)
+	dkms install -m ovpn-dco -v $(VERSION) -k $(KERNELRELEASE_OF_KDIR)
+
+dkms-remove:
+	-dkms remove -m ovpn-dco -v $(VERSION) --all
+	rm -rf $(DKMS_SRC)
 
 demo:
 	$(PY) -m pyharness.cli demo
@@ -35,6 +60,9 @@ test:
 lint:
 	$(VENV)/bin/ruff check pyharness tests
 	$(VENV)/bin/ruff format --check pyharness tests
+
+matrix:
+	$(PY) -m pyharness.matrix_run $(PYTEST_ARGS)
 
 bench-scale:
 	$(PY) -m pyharness.cli bench-scale

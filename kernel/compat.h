@@ -8,17 +8,16 @@
  * backport APIs without changing their version (Debian's 6.1 already has
  * the core-managed per-CPU statistics of 6.7, for instance).
  *
- * Built against Debian 12's 6.1 only so far. The branches for newer kernels
- * follow their changelogs and have not been compiled yet.
+ * Where a change came without a macro to test, Kbuild probes the target
+ * kernel's headers (kernel/Kbuild: ovpn_probe) and defines an
+ * OVPN_COMPAT_* macro for this file. No version number is tested.
  *
- * Known work for newer kernels:
- * - 6.16+: <linux/if_link.h> defines IFLA_OVPN_UNSPEC, IFLA_OVPN_MODE,
- *   IFLA_OVPN_MAX and enum ovpn_mode (for the in-tree "ovpn" driver) with
- *   the names and values of our uapi headers, so including both fails.
- *   They are enumerators, not macros: detect the kernel here and have the
- *   uapi headers skip their own copies behind a guard macro.
- * - 7.0: struct proto's recvmsg, overridden for TCP sockets (tcp.c),
- *   changes its signature again.
+ * Built W=1 clean and tested against Debian 12's 6.1, 6.12 (Debian 12
+ * backports and Debian 13) and Debian unstable's 7.x (see README, kernel
+ * support). One difference lives in the uapi headers themselves: 6.16+
+ * <linux/if_link.h> defines IFLA_OVPN_* and enum ovpn_mode for the in-tree
+ * "ovpn" driver, with our names and values; uapi/linux/ovpn_dco*.h include
+ * it and skip their own copies when IFLA_OVPN_MAX is defined.
  */
 
 #ifndef _NET_OVPN_DCO_COMPAT_H_
@@ -26,7 +25,6 @@
 
 #include <linux/netdevice.h>
 #include <linux/uio.h>
-#include <linux/version.h>
 #include <net/genetlink.h>
 #include <net/inet_sock.h>
 #include <net/rtnetlink.h>
@@ -41,6 +39,28 @@
  */
 #if __has_include("net/gso.h")
 #include <net/gso.h>
+#endif
+
+/*
+ * IPv6 could be a module until 7.0: its functions were reached through
+ * ipv6_stub (<net/ipv6_stubs.h>). 7.0 removed the stub along with the
+ * header; IPv6 is then built in and called directly.
+ */
+#if __has_include("net/ipv6_stubs.h")
+#include <net/ipv6_stubs.h>
+#define OVPN_COMPAT_IPV6_STUB	1
+#else
+#include <net/ipv6.h>
+#endif
+
+/*
+ * get_unaligned() and friends: <asm/unaligned.h> until 6.11, then
+ * <linux/unaligned.h>.
+ */
+#if __has_include("linux/unaligned.h")
+#include <linux/unaligned.h>
+#else
+#include <asm/unaligned.h>
 #endif
 
 #include "main.h"
@@ -77,10 +97,11 @@ static inline void ovpn_compat_tstats_free(struct net_device *dev)
 
 /*
  * rtnl_link_ops.newlink: 6.15 replaced (src_net, dev, tb, data, extack) by
- * (dev, params, extack). ovpn_compat_newlink() has the running kernel's
- * signature and calls ovpn_dev_newlink() (main.c).
+ * (dev, params, extack) (OVPN_COMPAT_NEWLINK_PARAMS: a Kbuild probe for
+ * struct rtnl_newlink_params). ovpn_compat_newlink() has the running
+ * kernel's signature and calls ovpn_dev_newlink() (main.c).
  */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 15, 0)
+#ifdef OVPN_COMPAT_NEWLINK_PARAMS
 static inline int ovpn_compat_newlink(struct net_device *dev,
 				      struct rtnl_newlink_params *params,
 				      struct netlink_ext_ack *extack)
@@ -100,12 +121,13 @@ static inline int ovpn_compat_newlink(struct net *src_net,
 
 /*
  * The attributes of a dump request, parsed by the genetlink core: 6.6 moved
- * them into a struct genl_info inside struct genl_dumpit_info.
+ * them into a struct genl_info inside struct genl_dumpit_info, read with
+ * genl_info_dump() (OVPN_COMPAT_GENL_INFO_DUMP: a Kbuild probe).
  */
 static inline struct nlattr **
 ovpn_compat_dump_attrs(struct netlink_callback *cb)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 6, 0)
+#ifdef OVPN_COMPAT_GENL_INFO_DUMP
 	return genl_info_dump(cb)->attrs;
 #else
 	return genl_dumpit_info(cb)->attrs;
@@ -124,13 +146,14 @@ ovpn_compat_dump_attrs(struct netlink_callback *cb)
 #endif
 
 /*
- * udp_sock.encap_type of our sockets. 6.16 has UDP_ENCAP_OVPNINUDP for the
- * in-tree "ovpn" driver; before, a private value no other user has.
+ * udp_sock.encap_type of our sockets: a private value no other user has.
+ * 6.16 brought UDP_ENCAP_OVPNINUDP (8) for the in-tree "ovpn" driver; it
+ * is that driver's, and ours must not claim it, so that a socket attached
+ * by one of the two modules is never taken for one of the other's.
  */
-#ifdef UDP_ENCAP_OVPNINUDP
-#define OVPN_UDP_ENCAP	UDP_ENCAP_OVPNINUDP
-#else
 #define OVPN_UDP_ENCAP	100
+#ifdef UDP_ENCAP_OVPNINUDP
+static_assert(OVPN_UDP_ENCAP != UDP_ENCAP_OVPNINUDP);
 #endif
 
 /*
@@ -157,8 +180,24 @@ static inline void ovpn_compat_set_mc_loop(struct sock *sk, bool on)
 }
 
 /*
+ * setup_udp_tunnel_sock() takes the struct sock since 7.0, the struct
+ * socket before (OVPN_COMPAT_UDP_TUNNEL_SETUP_SK: a Kbuild probe).
+ */
+static inline void
+ovpn_compat_setup_udp_tunnel_sock(struct socket *sock,
+				  struct udp_tunnel_sock_cfg *cfg)
+{
+#ifdef OVPN_COMPAT_UDP_TUNNEL_SETUP_SK
+	setup_udp_tunnel_sock(sock_net(sock->sk), sock->sk, cfg);
+#else
+	setup_udp_tunnel_sock(sock_net(sock->sk), sock, cfg);
+#endif
+}
+
+/*
  * udp_tunnel_xmit_skb() and udp_tunnel6_xmit_skb() take a trailing IP
- * control block flags argument since 6.17 (not compiled yet). The device
+ * control block flags argument since 6.17 (OVPN_COMPAT_UDP_TUNNEL_IPCB_FLAGS:
+ * a Kbuild probe). The device
  * argument of the IPv6 one is only used for statistics: always NULL here,
  * so that the device's tstats keep counting inner packets only.
  */
@@ -168,7 +207,7 @@ ovpn_compat_udp_tunnel_xmit_skb(struct rtable *rt, struct sock *sk,
 				u8 tos, u8 ttl, __be16 df, __be16 src_port,
 				__be16 dst_port, bool xnet, bool nocheck)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 17, 0)
+#ifdef OVPN_COMPAT_UDP_TUNNEL_IPCB_FLAGS
 	udp_tunnel_xmit_skb(rt, sk, skb, src, dst, tos, ttl, df, src_port,
 			    dst_port, xnet, nocheck, 0);
 #else
@@ -185,7 +224,7 @@ ovpn_compat_udp_tunnel6_xmit_skb(struct dst_entry *dst, struct sock *sk,
 				 __be32 label, __be16 src_port,
 				 __be16 dst_port, bool nocheck)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 17, 0)
+#ifdef OVPN_COMPAT_UDP_TUNNEL_IPCB_FLAGS
 	udp_tunnel6_xmit_skb(dst, sk, skb, NULL, saddr, daddr, prio, ttl,
 			     label, src_port, dst_port, nocheck, 0);
 #else
@@ -196,16 +235,31 @@ ovpn_compat_udp_tunnel6_xmit_skb(struct dst_entry *dst, struct sock *sk,
 #endif
 
 /*
+ * An IPv6 route lookup (no final destination): through ipv6_stub while
+ * IPv6 may be a module, directly once it is built in.
+ */
+static inline struct dst_entry *
+ovpn_compat_ip6_dst_lookup_flow(struct net *net, const struct sock *sk,
+				struct flowi6 *fl6)
+{
+#ifdef OVPN_COMPAT_IPV6_STUB
+	return ipv6_stub->ipv6_dst_lookup_flow(net, sk, fl6, NULL);
+#else
+	return ip6_dst_lookup_flow(net, sk, fl6, NULL);
+#endif
+}
+
+/*
  * The completion callback of a crypto request: up to 6.2 it receives the
  * struct crypto_async_request, whose ->data is the pointer given to
- * aead_request_set_callback(); since 6.3 it receives that pointer itself.
- * No macro came with the change, hence the version test.
+ * aead_request_set_callback(); since 6.3 it receives that pointer itself
+ * (OVPN_COMPAT_CRYPTO_COMPL_DATA: a Kbuild probe of crypto_completion_t).
  *
  * OVPN_COMPAT_CRYPTO_DONE(name, fn) defines "static void name(...)", a
  * callback with the running kernel's signature that calls
  * "void fn(void *data, int err)".
  */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+#ifdef OVPN_COMPAT_CRYPTO_COMPL_DATA
 #define OVPN_COMPAT_CRYPTO_DONE(name, fn)				\
 	static void name(void *data, int err)				\
 	{								\
@@ -218,6 +272,38 @@ ovpn_compat_udp_tunnel6_xmit_skb(struct dst_entry *dst, struct sock *sk,
 		fn(req->data, err);					\
 	}
 #endif
+
+/*
+ * struct proto's recvmsg: (sk, msg, len, flags, addr_len) until 6.x, without
+ * addr_len since 7.0 (OVPN_COMPAT_PROTO_RECVMSG_ADDR_LEN: a Kbuild probe).
+ *
+ * "static OVPN_COMPAT_RECVMSG(name) { ... }" defines a recvmsg with the
+ * running kernel's signature; in its body, OVPN_COMPAT_RECVMSG_ADDR_LEN is
+ * its addr_len argument, or NULL when the kernel has none.
+ * ovpn_compat_call_recvmsg() calls a proto's recvmsg with or without it.
+ */
+#ifdef OVPN_COMPAT_PROTO_RECVMSG_ADDR_LEN
+#define OVPN_COMPAT_RECVMSG(name)					\
+	int name(struct sock *sk, struct msghdr *msg, size_t len, int flags,\
+		 int *addr_len)
+#define OVPN_COMPAT_RECVMSG_ADDR_LEN	addr_len
+#else
+#define OVPN_COMPAT_RECVMSG(name)					\
+	int name(struct sock *sk, struct msghdr *msg, size_t len, int flags)
+#define OVPN_COMPAT_RECVMSG_ADDR_LEN	NULL
+#endif
+
+static inline int ovpn_compat_call_recvmsg(const struct proto *prot,
+					   struct sock *sk,
+					   struct msghdr *msg, size_t len,
+					   int flags, int *addr_len)
+{
+#ifdef OVPN_COMPAT_PROTO_RECVMSG_ADDR_LEN
+	return prot->recvmsg(sk, msg, len, flags, addr_len);
+#else
+	return prot->recvmsg(sk, msg, len, flags);
+#endif
+}
 
 /*
  * Kernel-built iov_iters name their direction ITER_SOURCE since 6.2 (and
@@ -242,14 +328,15 @@ static inline void ovpn_compat_tcp_prot_no_sendpage(struct proto *prot)
 
 /*
  * sk_page_frag() takes current->task_frag if sk_use_task_frag is set
- * (6.2+), whatever sk_allocation says; attached TCP sockets are written
- * from any task and must use their own sk_frag. Before 6.2 (and in the
- * 6.1 stable kernels, which test both) GFP_ATOMIC in sk_allocation is
- * enough. Sets the flag, returns its old value.
+ * (6.2+, and the 6.1 stable kernels, where sk_allocation must allow
+ * sleeping too); attached TCP sockets are written from any task and must
+ * use their own sk_frag. Without the flag (OVPN_COMPAT_SK_USE_TASK_FRAG: a
+ * Kbuild probe), GFP_ATOMIC in sk_allocation is enough. Sets the flag,
+ * returns its old value.
  */
 static inline bool ovpn_compat_sk_task_frag(struct sock *sk, bool use)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+#ifdef OVPN_COMPAT_SK_USE_TASK_FRAG
 	bool old = sk->sk_use_task_frag;
 
 	sk->sk_use_task_frag = use;

@@ -54,15 +54,14 @@
 #include <linux/skbuff.h>
 #include <linux/slab.h>
 #include <linux/udp.h>
-#include <asm/unaligned.h>
 #include <linux/workqueue.h>
 #include <net/ip6_fib.h>
 #include <net/ipv6.h>
-#include <net/ipv6_stubs.h>
 #include <net/netlink.h>
 #include <net/route.h>
 #include <uapi/linux/ovpn_dco.h>
 
+#include "compat.h"
 #include "io.h"
 #include "netlink.h"
 #include "ovpnstruct.h"
@@ -810,8 +809,7 @@ static struct ovpn_peer *ovpn_peer_route6(struct ovpn_struct *ovpn,
 	const struct rt6_info *rt;
 	struct dst_entry *dst;
 
-	dst = ipv6_stub->ipv6_dst_lookup_flow(dev_net(ovpn->dev), NULL, &fl,
-					      NULL);
+	dst = ovpn_compat_ip6_dst_lookup_flow(dev_net(ovpn->dev), NULL, &fl);
 	if (IS_ERR(dst))
 		return NULL;
 

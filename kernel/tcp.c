@@ -60,7 +60,6 @@
 #include <linux/skbuff.h>
 #include <linux/slab.h>
 #include <linux/uio.h>
-#include <asm/unaligned.h>
 #include <net/dst.h>
 #include <net/inet_connection_sock.h>
 #include <net/sock.h>
@@ -785,9 +784,10 @@ static int ovpn_tcp_copy_user(struct sock *sk, struct ovpn_tcp *tcp,
  * proto.recvmsg: the user queue as a byte stream, with TCP's semantics
  * (MSG_PEEK, MSG_WAITALL, SO_RCVLOWAT, timeouts, 0 at the end of the
  * stream). Once the socket is detached, the socket's own recvmsg.
+ * @addr_len is NULL on kernels whose recvmsg has no such argument.
  */
-static int ovpn_tcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
-			    int flags, int *addr_len)
+static int ovpn_tcp_do_recvmsg(struct sock *sk, struct msghdr *msg,
+			       size_t len, int flags, int *addr_len)
 {
 	const struct ovpn_tcp_protos *protos = ovpn_tcp_protos_of(sk);
 	DEFINE_WAIT_FUNC(wait, woken_wake_function);
@@ -864,7 +864,14 @@ static int ovpn_tcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 	if (!detached)
 		return copied;
 orig:
-	return protos->orig_prot->recvmsg(sk, msg, len, flags, addr_len);
+	return ovpn_compat_call_recvmsg(protos->orig_prot, sk, msg, len, flags,
+					addr_len);
+}
+
+static OVPN_COMPAT_RECVMSG(ovpn_tcp_recvmsg)
+{
+	return ovpn_tcp_do_recvmsg(sk, msg, len, flags,
+				   OVPN_COMPAT_RECVMSG_ADDR_LEN);
 }
 
 /*
@@ -1036,8 +1043,11 @@ ovpn_tcp_protos_get(struct sock *sk, struct netlink_ext_ack *extack)
 	const struct proto_ops *ops = READ_ONCE(sk->sk_socket->ops);
 	struct proto *prot = READ_ONCE(sk->sk_prot);
 
-	/* TCP's own operations, not those of sockmap or the like */
-	if (prot->recvmsg != tcp_recvmsg || prot->sendmsg != tcp_sendmsg ||
+	/*
+	 * TCP's own operations, not those of sockmap or the like (compared
+	 * through tcp_prot: tcp_recvmsg is not exported since 6.x)
+	 */
+	if (prot->recvmsg != tcp_prot.recvmsg || prot->sendmsg != tcp_sendmsg ||
 	    ops->poll != tcp_poll) {
 		NL_SET_ERR_MSG(extack,
 			       "TCP socket operations replaced by another user");

@@ -26,7 +26,6 @@
 #include <net/inet_sock.h>
 #include <net/ip.h>
 #include <net/ipv6.h>
-#include <net/ipv6_stubs.h>
 #include <net/netlink.h>
 #include <net/route.h>
 #include <net/sock.h>
@@ -198,7 +197,7 @@ int ovpn_udp_socket_attach(struct socket *sock, struct ovpn_socket *osock,
 	} else {
 		/* setup_udp_tunnel_sock() turns multicast loopback off */
 		osock->mc_loop = ovpn_compat_get_mc_loop(sk);
-		setup_udp_tunnel_sock(sock_net(sk), sock, &cfg);
+		ovpn_compat_setup_udp_tunnel_sock(sock, &cfg);
 	}
 
 	release_sock(sk);
@@ -326,7 +325,7 @@ static int ovpn_udp6_output(struct ovpn_peer *peer,
 	if (dst)
 		goto transmit;
 
-	dst = ipv6_stub->ipv6_dst_lookup_flow(sock_net(sk), sk, &fl, NULL);
+	dst = ovpn_compat_ip6_dst_lookup_flow(sock_net(sk), sk, &fl);
 	if (IS_ERR(dst))
 		return PTR_ERR(dst);
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import filecmp
+import hashlib
 import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import kconfig, paths
+from . import chroot, kconfig, paths
 from .kernels import Kernel
 
 MODULE_NAME = "ovpn-dco.ko"
@@ -41,7 +42,9 @@ def _sync_tree(src: Path, dst: Path) -> None:
 
 def _stage(kernel: Kernel, debug: bool) -> Path:
     flavour = "debug" if debug else "release"
-    root = paths.cache_dir() / "build" / kernel.release / flavour
+    # one staging directory per work tree: two checkouts never build into (or load) each other's
+    tree = hashlib.sha256(str(paths.REPO).encode()).hexdigest()[:8]
+    root = paths.cache_dir() / "build" / kernel.release / f"{flavour}-{tree}"
     # Sources of the module that are gone from the repo must go from the copy too.
     stale = root / "kernel"
     if stale.exists():
@@ -55,23 +58,24 @@ def _stage(kernel: Kernel, debug: bool) -> Path:
 
 
 def make_args(kernel: Kernel, src: Path, debug: bool = False, extra: tuple[str, ...] = ()) -> list[str]:
-    args = ["make", "-C", str(kernel.build_dir), f"M={src}", "W=1", "CONFIG_OVPN_DCO=m"]
+    args = ["make", "-C", str(kernel.make_dir), f"M={src}", "W=1", "CONFIG_OVPN_DCO=m"]
     if debug:
         args.append("CONFIG_OVPN_DCO_DEBUG=y")
     return args + list(extra) + ["modules"]
+
+
+def run_make(kernel: Kernel, args: list[str], tree: Path) -> subprocess.CompletedProcess[str]:
+    """Run a make command line for ``kernel``: on the host, or in its chroot with ``tree`` bound in."""
+    if kernel.chroot is not None:
+        return chroot.run(kernel.chroot, args, binds=[tree])
+    return subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False)
 
 
 def build(kernel: Kernel, *, debug: bool = False, jobs: int = 2) -> BuildResult:
     """Check the kernel config, then build the module; raise on failure."""
     kconfig.check(kernel.config)
     src = _stage(kernel, debug)
-    proc = subprocess.run(
-        make_args(kernel, src, debug, (f"-j{jobs}",)),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        check=False,
-    )
+    proc = run_make(kernel, make_args(kernel, src, debug, (f"-j{jobs}",)), src.parent)
     if proc.returncode != 0:
         raise BuildError(f"building {MODULE_NAME} for {kernel.release} failed:\n{proc.stdout}")
     return BuildResult(src / MODULE_NAME, proc.stdout)

@@ -1,7 +1,11 @@
 """Kernels the module can be built for and booted on.
 
 A kernel is a release string plus the files needed for it: the image vng
-boots, the kbuild tree the module is built against and its .config.
+boots, the kbuild tree the module is built against and its .config. A
+kernel whose toolchain is newer than the host's is built inside a chroot
+(``chroot``); its ``build_dir`` is then a path inside that chroot, seen
+from the host. Kernels of the matrix (pyharness.matrix) are fetched from
+Debian's archive into the cache on first use.
 """
 
 from __future__ import annotations
@@ -25,6 +29,22 @@ class Kernel:
     vmlinuz: Path
     build_dir: Path
     config: Path
+    chroot: Path | None = None
+
+    @property
+    def make_dir(self) -> Path:
+        """The build tree as make sees it (inside the chroot, if any)."""
+        if self.chroot is None:
+            return self.build_dir
+        return Path("/") / self.build_dir.relative_to(self.chroot)
+
+    def config_value(self, name: str) -> str:
+        """CONFIG_<name> of this kernel: 'y', 'm', a value, or 'n' when unset."""
+        prefix = f"CONFIG_{name}="
+        for line in self.config.read_text().splitlines():
+            if line.startswith(prefix):
+                return line[len(prefix) :]
+        return "n"
 
 
 def _version_key(release: str) -> tuple[int, ...]:
@@ -44,17 +64,29 @@ def installed(boot: Path = Path("/boot"), modules: Path = Path("/lib/modules")) 
 
 
 def select(wanted: str | None = None, candidates: list[Kernel] | None = None) -> Kernel:
-    """Pick a kernel: an exact release, a release prefix, or the default (Debian 12's 6.1)."""
-    pool = installed() if candidates is None else candidates
+    """Pick a kernel: a matrix name (fetched if needed), an exact release, a release prefix,
+    or the default (Debian 12's 6.1). Releases are looked up among the installed kernels
+    and those of the matrix already in the cache."""
+    if candidates is None:
+        from . import matrix  # matrix builds on this module
+
+        if wanted in matrix.NAMES:
+            return matrix.prepare(wanted)
+        pool = installed() + matrix.cached()
+    else:
+        pool = candidates
     prefix = wanted or DEFAULT_SERIES
     exact = [k for k in pool if k.release == prefix]
     if exact:
         return exact[0]
-    matches = [k for k in pool if k.release.startswith(prefix)]
+    # a prefix ends at a component boundary: "6.1" is 6.1.0-56, not 6.12.95
+    boundary = r"(?![0-9])" if prefix[-1:].isdigit() else ""
+    matches = [k for k in pool if re.match(re.escape(prefix) + boundary, k.release)]
     if not matches:
         have = ", ".join(k.release for k in pool) or "none"
         raise KernelNotFound(
             f"no kernel matching {prefix!r} with image, headers and config (have: {have}); "
-            "run scripts/setup.sh to install the default kernel"
+            "run scripts/setup.sh to install the default kernel, or name one of the matrix "
+            "(bookworm, bookworm-backports, trixie, sid) to fetch it"
         )
     return matches[-1]

@@ -27,10 +27,14 @@ GUEST_ENV = "OVPN_DCO_GUEST"
 RESULTS_ENV = "OVPN_DCO_RESULTS"
 MODULE_ENV = "OVPN_DCO_KO"
 DEBUG_MODULE_ENV = "OVPN_DCO_DEBUG_KO"
+# Tests of living beside the in-tree "ovpn" driver: deselected, with a line saying
+# so, for a kernel built without it (CONFIG_OVPN unset: before 6.16).
+UPSTREAM_OVPN_MARK = "upstream_ovpn"
 GUEST_DIR = paths.REPO / "tests" / "guest"
 _RESULTS = pytest.StashKey[dict[str, dict[str, Any]]]()
 _PENDING = pytest.StashKey[list["GuestItem"]]()
 _FAILURE = pytest.StashKey[str]()
+_KERNEL = pytest.StashKey[kernels.Kernel]()
 
 
 def in_guest() -> bool:
@@ -48,6 +52,36 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "guest: runs as root inside a VM with the module loaded")
+    config.addinivalue_line(
+        "markers", f"{UPSTREAM_OVPN_MARK}: needs the in-tree ovpn module (CONFIG_OVPN, 6.16+); deselected without it"
+    )
+
+
+def target_kernel(config: pytest.Config) -> kernels.Kernel:
+    """The kernel --kernel names (fetched if it is a matrix name), looked up once per session."""
+    if _KERNEL not in config.stash:
+        config.stash[_KERNEL] = kernels.select(config.getoption("--kernel"))
+    return config.stash[_KERNEL]
+
+
+def deselect_without_upstream_ovpn(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Drop the upstream_ovpn tests when the target kernel has no in-tree ovpn, and say so."""
+    marked = [i for i in items if i.get_closest_marker(UPSTREAM_OVPN_MARK)]
+    if not marked:
+        return
+    try:
+        kernel = target_kernel(config)
+    except (kernels.KernelNotFound, OSError, RuntimeError):
+        return  # the guest run reports the failure for every test
+    if kernel.config_value("OVPN") in ("y", "m"):
+        return
+    items[:] = [i for i in items if i not in marked]
+    config.hook.pytest_deselected(items=marked)
+    _write(
+        config,
+        f"ovpn-dco: deselected {len(marked)} tests marked {UPSTREAM_OVPN_MARK}: "
+        f"{kernel.release} has no in-tree ovpn (CONFIG_OVPN is not set)",
+    )
 
 
 def is_guest_item(item: pytest.Item) -> bool:
@@ -100,6 +134,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
             config.hook.pytest_deselected(items=dropped)
         items[:] = keep
         return
+    deselect_without_upstream_ovpn(config, items)
     pending = []
     for idx, item in enumerate(items):
         if is_guest_item(item):
@@ -148,7 +183,7 @@ def merge_results(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 
 def _run_guest(config: pytest.Config, pending: list[GuestItem]) -> None:
-    kernel = kernels.select(config.getoption("--kernel"))
+    kernel = target_kernel(config)
     _write(config, f"ovpn-dco: building the module for {kernel.release}")
     result = build.build(kernel, debug=config.getoption("--debug-module"))
     debug = build.build(kernel, debug=True)  # its self-tests run in tests/guest/test_module.py
@@ -183,7 +218,7 @@ def pytest_runtestloop(session: pytest.Session) -> Any:
     if pending and not in_guest() and not config.option.collectonly:
         try:
             _run_guest(config, pending)
-        except (build.BuildError, kernels.KernelNotFound, build.kconfig.KconfigError) as exc:
+        except (build.BuildError, kernels.KernelNotFound, build.kconfig.KconfigError, OSError, RuntimeError) as exc:
             config.stash[_FAILURE] = str(exc)
             _write(config, f"ovpn-dco: {exc}")
     return (yield)

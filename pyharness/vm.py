@@ -32,6 +32,7 @@ BLACKLIST = (
 PROBE_SECONDS = 8.0
 MAX_INLINE_COMMAND = 512
 C_VIRTIOFSD = Path("/usr/lib/qemu/virtiofsd")
+VERBOSE_ENV = "OVPN_DCO_GUEST_CONSOLE"
 
 
 @dataclass
@@ -187,6 +188,8 @@ class GuestVM:
         ]
         if accel == "tcg":
             args.append("--disable-kvm")
+        if os.environ.get(VERBOSE_ENV) == "1":
+            args.append("--verbose")  # the guest kernel's console too: oopses and panics
         for d in self.rwdirs:
             args += ["--rwdir", str(d)]
         args += ["--append", f"modprobe.blacklist={BLACKLIST} {self.append}".strip()]

@@ -9,8 +9,10 @@ VENV=${OVPN_DCO_VENV:-$REPO/.venv}
 PYTHON=${PYTHON:-python3}
 
 APT_PACKAGES=(
-	# build
+	# build (dwarves: pahole for the BTF of 6.12 modules)
 	make gcc libc6-dev bc flex bison libelf-dev dwarves kmod
+	# the kernel matrix: build chroots for newer toolchains; DKMS packaging
+	debootstrap debian-archive-keyring dkms
 	# default kernel: Debian 12's 6.1, image + headers
 	linux-image-amd64 linux-headers-amd64
 	# VMs (virtme-ng under qemu; virtiofsd ships with qemu 7.2)

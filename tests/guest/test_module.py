@@ -8,7 +8,7 @@ import socket
 
 import pytest
 
-from pyharness import link, netns, topo
+from pyharness import link, netns, paths, topo
 from pyharness import wire as codec
 from pyharness.consts import Mode
 
@@ -34,9 +34,10 @@ def test_modinfo_aliases_and_version(ovpn_module):
         "net-pf-16-proto-16-family-ovpn-dco",
         "net-pf-16-proto-16-family-ovpn-dco-v2",
     } <= aliases
-    assert sh(f"cat /sys/module/{MODULE}/version").stdout.strip() == next(
-        line.split()[1] for line in info.splitlines() if line.startswith("version:")
-    )
+    version = re.search(r'^#define OVPN_DRV_VERSION\s+"([^"]+)"', (paths.KERNEL_SRC / "main.h").read_text(), re.M)
+    assert version
+    assert next(line.split()[1] for line in info.splitlines() if line.startswith("version:")) == version.group(1)
+    assert sh(f"cat /sys/module/{MODULE}/version").stdout.strip() == version.group(1)
 
 
 def test_unload_removes_devices_in_every_netns(netns):

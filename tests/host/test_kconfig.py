@@ -15,8 +15,8 @@ DATA_PATH_SELECTS = {"GRO_CELLS"}  # RX goes through gro_cells
 
 
 @pytest.fixture(scope="module")
-def good_config() -> Path:
-    return kernels.select().config
+def good_config(target_kernel) -> Path:
+    return target_kernel.config
 
 
 def edited(src: Path, dst: Path, **changes: str | None) -> Path:

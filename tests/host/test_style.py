@@ -7,12 +7,10 @@ import subprocess
 
 from pyharness import paths
 
-# checkpatch findings we accept, and where: version tests are compat.h's job; netlink.h
+# checkpatch findings we accept, and where: netlink.h
 # includes <net/genetlink.h>, whose name contains "netlink.h" (a false positive); tcp.c
 # builds its proto_ops copy from the socket's own at run time, so it cannot be const.
 ALLOWED = {
-    ("compat.h", "LINUX_VERSION_CODE"),
-    ("compat.h", "CONSTANT_COMPARISON"),
     ("netlink.h", "EMBEDDED_FILENAME"),
     ("tcp.c", "CONST_STRUCT"),
 }

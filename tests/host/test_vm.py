@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import re
 import subprocess
 import sys
 import time
+import uuid
+from pathlib import Path
 
 import pytest
 
@@ -12,8 +16,8 @@ from pyharness import kernels, paths, vm
 
 
 @pytest.fixture(scope="module")
-def kernel() -> kernels.Kernel:
-    return kernels.select()
+def kernel(target_kernel) -> kernels.Kernel:
+    return target_kernel
 
 
 def test_tcg_disables_kvm_in_vng(kernel):
@@ -55,31 +59,49 @@ def test_long_command_runs_whole(kernel):
     assert [line for line in lines if line.startswith("line")] == [f"line{i:04d}" for i in range(400)]
 
 
-def qemu_count() -> int:
-    """Live (not zombie) qemu processes."""
-    out = subprocess.run(["ps", "-eo", "stat=,comm="], capture_output=True, text=True, check=True).stdout
-    return sum(1 for line in out.splitlines() if "qemu-system" in line and not line.startswith("Z"))
+def qemu_running(token: str) -> int:
+    """Live qemu processes whose guest command contains ``token`` (other VMs on the host do not count)."""
+    found = 0
+    for proc in Path("/proc").iterdir():
+        try:
+            if not proc.name.isdigit() or (proc / "stat").read_text().split(") ")[-1].startswith("Z"):
+                continue
+            args = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if not args or b"qemu-system" not in args[0]:
+            continue
+        for arg in args:
+            for m in re.finditer(rb"virtme.exec=`([A-Za-z0-9+/=]+)`", arg):
+                if token in base64.b64decode(m.group(1)).decode(errors="replace"):
+                    found += 1
+    return found
 
 
 def test_timeout_kills_the_guest(kernel):
-    before = qemu_count()
-    result = vm.GuestVM(kernel).run("sleep 600", timeout=20)
+    token = uuid.uuid4().hex
+    result = vm.GuestVM(kernel).run(f"sleep 600; : {token}", timeout=20)
     assert result.timed_out
     assert result.returncode == 124
     assert "timed out after 20 s" in result.output
     assert result.seconds < 60
     time.sleep(1)
-    assert qemu_count() == before
+    assert qemu_running(token) == 0
 
 
 def test_sigterm_to_the_runner_kills_the_guest(kernel):
     """A runner killed by timeout(1) or CI must not leave qemu behind."""
-    before = qemu_count()
-    code = "from pyharness import kernels, vm; vm.GuestVM(kernels.select()).run('sleep 600', timeout=300)"
+    token = uuid.uuid4().hex
+    code = (
+        f"from pyharness import kernels, vm; "
+        f"vm.GuestVM(kernels.select({kernel.release!r})).run('sleep 600; : {token}', timeout=300)"
+    )
     proc = subprocess.Popen([sys.executable, "-c", code], cwd=str(paths.REPO))
-    time.sleep(8)
-    assert qemu_count() > before  # the guest is up
+    deadline = time.monotonic() + 60
+    while qemu_running(token) == 0 and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert qemu_running(token) == 1  # the guest is up
     proc.terminate()
     proc.wait(30)
     time.sleep(1)
-    assert qemu_count() == before
+    assert qemu_running(token) == 0

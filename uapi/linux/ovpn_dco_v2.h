@@ -247,7 +247,15 @@ enum ovpn_netlink_packet_attrs {
 	OVPN_PACKET_ATTR_MAX = __OVPN_PACKET_ATTR_AFTER_LAST - 1,
 };
 
-/* rtnetlink: IFLA_INFO_DATA of link kind "ovpn-dco" */
+/*
+ * rtnetlink: IFLA_INFO_DATA of link kind "ovpn-dco". Linux 6.16 and later
+ * define the same names with the same values in <linux/if_link.h>, for the
+ * in-tree "ovpn" link kind (detected by its IFLA_OVPN_MAX macro); those
+ * definitions are then used as they are.
+ */
+#include <linux/if_link.h>
+
+#ifndef IFLA_OVPN_MAX
 enum ovpn_ifla_attrs {
 	IFLA_OVPN_UNSPEC = 0,
 	IFLA_OVPN_MODE,
@@ -268,5 +276,7 @@ enum ovpn_mode {
 
 	__OVPN_MODE_AFTER_LAST,
 };
+
+#endif /* !IFLA_OVPN_MAX */
 
 #endif /* _UAPI_LINUX_OVPN_DCO_V2_H_ */
