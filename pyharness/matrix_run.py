@@ -131,9 +131,13 @@ def main(argv: list[str] | None = None) -> int:
     args, pytest_args = parser.parse_known_args(argv)
     if not args.readme:
         names = [n for n in args.kernels.split(",") if n]
-        new = [run_one(matrix.entry(n), pytest_args) for n in names]
-        results = merge(load() if RESULTS.exists() else [], new)
-        save(results)
+        new: list[Result] = []
+        results = load() if RESULTS.exists() else []
+        for n in names:
+            # saved after each kernel: an interrupted run keeps the kernels it finished
+            new.append(run_one(matrix.entry(n), pytest_args))
+            results = merge(load() if RESULTS.exists() else [], new)
+            save(results)
     else:
         new = results = load()
     README.write_text(render_readme(README.read_text(), results))

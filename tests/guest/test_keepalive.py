@@ -24,6 +24,14 @@ def test_pings_sent_encrypted_at_the_interval(wire):
     assert pids == list(range(1, len(pids) + 1))
     gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
     assert all(0.5 < g < 2.0 for g in gaps), gaps
+    # stop the pings, then count the ones sent after the loop ended
+    w.end.client.set_peer(w.end.ifindex, w.peer_id, 0, 0)
+    try:
+        while True:
+            pids.append(codec.decrypt(w.kernel_tx, w.recv(1.5)).packet_id)
+    except TimeoutError:
+        pass
+    assert pids == list(range(1, len(pids) + 1))
     assert w.end.ethtool_stats()["tx_keepalive"] == len(pids)
     assert w.end.stat("tx_packets") == 0  # pings are not traffic of the device
 
