@@ -117,6 +117,9 @@ def test_d():
 """
 
 
+FAKE_KERNEL = type("FakeKernel", (), {"release": "6.1-test", "debug": False, "slowdown": 1.0, "cmdline": ""})()
+
+
 class FakeBuild:
     module = Path("/nonexistent/ovpn-dco.ko")
     warnings: list[str] = []
@@ -149,7 +152,7 @@ def test_a_guest_death_fails_one_test_with_the_console_and_the_rest_run_in_a_new
                     fh.write("\n")
             return vm.RunResult(1, "1 failed", False, 10.0, "")
 
-    monkeypatch.setattr(plugin, "target_kernel", lambda config: type("K", (), {"release": "6.1-test"})())
+    monkeypatch.setattr(plugin, "target_kernel", lambda config: FAKE_KERNEL)
     monkeypatch.setattr(plugin.build, "build", lambda kernel, debug: FakeBuild())
     monkeypatch.setattr(plugin.vm, "GuestVM", FakeGuest)
     monkeypatch.setattr(plugin.paths, "cache_dir", lambda: pytester.path)
@@ -181,7 +184,7 @@ def test_a_guest_that_keeps_dying_stops_after_max_boots(pytester, monkeypatch):
             results.write_text(json.dumps({"nodeid": first, "when": "setup", "outcome": "started", "longrepr": ""}))
             return vm.RunResult(255, "", False, 5.0, "[ 1.0] Oops: 0000")
 
-    monkeypatch.setattr(plugin, "target_kernel", lambda config: type("K", (), {"release": "6.1-test"})())
+    monkeypatch.setattr(plugin, "target_kernel", lambda config: FAKE_KERNEL)
     monkeypatch.setattr(plugin.build, "build", lambda kernel, debug: FakeBuild())
     monkeypatch.setattr(plugin.vm, "GuestVM", AlwaysDying)
     monkeypatch.setattr(plugin.paths, "cache_dir", lambda: pytester.path)
