@@ -125,6 +125,21 @@ class FakeBuild:
     warnings: list[str] = []
 
 
+def guest_command_files(command: str) -> tuple[Path, list[str]]:
+    """The results file and the node ids of a guest command line the plugin made."""
+    results = Path(re.search(r"OVPN_DCO_RESULTS=(\S+)", command)[1])
+    return results, Path(re.search(r"@(\S+)", command)[1]).read_text().split()
+
+
+def run_with_fake_guest(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, guest: type) -> pytest.RunResult:
+    """pytest with the plugin, where every guest is ``guest`` (and nothing is built)."""
+    monkeypatch.setattr(plugin, "target_kernel", lambda config: FAKE_KERNEL)
+    monkeypatch.setattr(plugin.build, "build", lambda kernel, debug: FakeBuild())
+    monkeypatch.setattr(plugin.vm, "GuestVM", guest)
+    monkeypatch.setattr(plugin.paths, "cache_dir", lambda: pytester.path)
+    return pytester.runpytest("-p", "pyharness.plugin")
+
+
 def test_a_guest_death_fails_one_test_with_the_console_and_the_rest_run_in_a_new_guest(pytester, monkeypatch):
     """The test running when the guest died fails with the kernel's last words; the others still run."""
     pytester.makepyfile(test_dying=DYING_GUEST_TESTS)
@@ -135,8 +150,7 @@ def test_a_guest_death_fails_one_test_with_the_console_and_the_rest_run_in_a_new
             self.accel = "tcg"
 
         def run(self, command: str, *, timeout: float, on_output: object) -> vm.RunResult:
-            results = Path(re.search(r"OVPN_DCO_RESULTS=(\S+)", command)[1])
-            ids = Path(re.search(r"@(\S+)", command)[1]).read_text().split()
+            results, ids = guest_command_files(command)
             boots.append([i.split("::")[1] for i in ids])
             with results.open("a") as fh:
                 for nodeid in ids:
@@ -152,11 +166,7 @@ def test_a_guest_death_fails_one_test_with_the_console_and_the_rest_run_in_a_new
                     fh.write("\n")
             return vm.RunResult(1, "1 failed", False, 10.0, "")
 
-    monkeypatch.setattr(plugin, "target_kernel", lambda config: FAKE_KERNEL)
-    monkeypatch.setattr(plugin.build, "build", lambda kernel, debug: FakeBuild())
-    monkeypatch.setattr(plugin.vm, "GuestVM", FakeGuest)
-    monkeypatch.setattr(plugin.paths, "cache_dir", lambda: pytester.path)
-    result = pytester.runpytest("-p", "pyharness.plugin")
+    result = run_with_fake_guest(pytester, monkeypatch, FakeGuest)
     result.assert_outcomes(passed=2, failed=2)
     assert boots == [["test_a", "test_b_kills_the_guest", "test_c", "test_d"], ["test_c", "test_d"]]
     result.stdout.fnmatch_lines(
@@ -178,17 +188,13 @@ def test_a_guest_that_keeps_dying_stops_after_max_boots(pytester, monkeypatch):
             self.accel = "tcg"
 
         def run(self, command: str, *, timeout: float, on_output: object) -> vm.RunResult:
-            results = Path(re.search(r"OVPN_DCO_RESULTS=(\S+)", command)[1])
-            first = Path(re.search(r"@(\S+)", command)[1]).read_text().split()[0]
+            results, ids = guest_command_files(command)
+            first = ids[0]
             boots.append(1)
             results.write_text(json.dumps({"nodeid": first, "when": "setup", "outcome": "started", "longrepr": ""}))
             return vm.RunResult(255, "", False, 5.0, "[ 1.0] Oops: 0000")
 
-    monkeypatch.setattr(plugin, "target_kernel", lambda config: FAKE_KERNEL)
-    monkeypatch.setattr(plugin.build, "build", lambda kernel, debug: FakeBuild())
-    monkeypatch.setattr(plugin.vm, "GuestVM", AlwaysDying)
-    monkeypatch.setattr(plugin.paths, "cache_dir", lambda: pytester.path)
-    result = pytester.runpytest("-p", "pyharness.plugin")
+    result = run_with_fake_guest(pytester, monkeypatch, AlwaysDying)
     result.assert_outcomes(failed=5)
     assert len(boots) == plugin.MAX_GUEST_BOOTS
     result.stdout.fnmatch_lines(
