@@ -202,21 +202,34 @@ class GuestVM:
         args += ["--append", f"modprobe.blacklist={BLACKLIST} no_timer_check {self.append}".strip()]
         return args + ["--exec", command]
 
-    def run(self, command: str, *, timeout: float, on_output: Callable[[str], None] | None = None) -> RunResult:
-        """Boot, run ``command`` as root, power off; output is streamed to ``on_output``."""
+    def run(
+        self,
+        command: str,
+        *,
+        timeout: float,
+        on_output: Callable[[str], None] | None = None,
+        silence: float | None = None,
+    ) -> RunResult:
+        """Boot, run ``command`` as root, power off; output is streamed to ``on_output``.
+
+        The guest is killed after ``timeout`` seconds, or once the command has printed
+        nothing for ``silence`` seconds (a hung guest: its console keeps what it said).
+        """
         # vng hands the command over on the kernel command line (2048 bytes at most on x86,
         # base64 encoded): anything longer would be cut. Long commands go through a script.
         if len(command) <= MAX_INLINE_COMMAND:
-            return self._run(command, timeout, on_output)
+            return self._run(command, timeout, on_output, silence)
         fd, script = tempfile.mkstemp(prefix="guest-", suffix=".sh", dir=paths.cache_dir())
         with os.fdopen(fd, "w") as fh:
             fh.write(command + "\n")
         try:
-            return self._run(f"bash {script}", timeout, on_output)
+            return self._run(f"bash {script}", timeout, on_output, silence)
         finally:
             os.unlink(script)
 
-    def _run(self, command: str, timeout: float, on_output: Callable[[str], None] | None) -> RunResult:
+    def _run(
+        self, command: str, timeout: float, on_output: Callable[[str], None] | None, silence: float | None
+    ) -> RunResult:
         start = time.monotonic()
         proc = subprocess.Popen(
             # the command's stderr joins its stdout in the guest: vng's stderr is the console's
@@ -230,14 +243,27 @@ class GuestVM:
         lines: list[str] = []
         console: deque[str] = deque(maxlen=CONSOLE_LINES)
         show_console = os.environ.get(VERBOSE_ENV) == "1"
+        last_output = [time.monotonic()]
 
         def reader(stream: IO[bytes] | None, sink: deque[str] | list[str], show: bool) -> None:
             assert stream is not None
-            for raw in iter(stream.readline, b""):
-                line = raw.decode(errors="replace").rstrip("\r\n")
+
+            def emit(raw: bytes) -> None:
+                line = raw.decode(errors="replace").rstrip("\r")
                 sink.append(line)
                 if on_output and show:
                     on_output(line)
+
+            pending = b""
+            # chunks, not lines: pytest's progress dots count as output before their newline
+            for chunk in iter(lambda: stream.read1(65536), b""):  # type: ignore[attr-defined]
+                if sink is lines:
+                    last_output[0] = time.monotonic()
+                *complete, pending = (pending + chunk).split(b"\n")
+                for raw in complete:
+                    emit(raw)
+            if pending:
+                emit(pending)
 
         readers = [
             threading.Thread(target=reader, args=(proc.stdout, lines, True), daemon=True),
@@ -246,11 +272,23 @@ class GuestVM:
         for t in readers:
             t.start()
         timed_out = False
+        why = f"guest command timed out after {timeout:.0f} s"
         previous = _terminate_as_exception()
         try:
-            proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            timed_out = True
+            deadline = start + timeout
+            while proc.poll() is None:
+                now = time.monotonic()
+                if now >= deadline:
+                    timed_out = True
+                    break
+                if silence is not None and now - last_output[0] >= silence:
+                    timed_out = True
+                    why = f"guest command printed nothing for {silence:.0f} s (hung?)"
+                    break
+                try:
+                    proc.wait(min(1.0, deadline - now))
+                except subprocess.TimeoutExpired:
+                    pass
         finally:
             _kill_group(proc)
             for t in readers:
@@ -258,7 +296,7 @@ class GuestVM:
             _restore_signals(previous)
         seconds = time.monotonic() - start
         if timed_out:
-            msg = f"guest command timed out after {timeout:.0f} s; qemu was killed"
+            msg = f"{why}; qemu was killed"
             lines.append(msg)
             if on_output:
                 on_output(msg)

@@ -140,8 +140,15 @@ def run_with_fake_guest(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPat
     return pytester.runpytest("-p", "pyharness.plugin")
 
 
-def test_a_guest_death_fails_one_test_with_the_console_and_the_rest_run_in_a_new_guest(pytester, monkeypatch):
-    """The test running when the guest died fails with the kernel's last words; the others still run."""
+@pytest.mark.parametrize(
+    ("status", "hung", "how"),
+    [(255, False, "status 255 (ended) after 42 s"), (124, True, "status 124 (timeout) after 42 s")],
+    ids=["died", "hung"],
+)
+def test_a_guest_death_fails_one_test_with_the_console_and_the_rest_run_in_a_new_guest(
+    pytester, monkeypatch, status, hung, how
+):
+    """The test running when the guest died (or hung) fails with the kernel's last words; the others still run."""
     pytester.makepyfile(test_dying=DYING_GUEST_TESTS)
     boots: list[list[str]] = []
 
@@ -149,7 +156,7 @@ def test_a_guest_death_fails_one_test_with_the_console_and_the_rest_run_in_a_new
         def __init__(self, kernel: object, rwdirs: list[Path]) -> None:
             self.accel = "tcg"
 
-        def run(self, command: str, *, timeout: float, on_output: object) -> vm.RunResult:
+        def run(self, command: str, *, timeout: float, on_output: object, silence: float) -> vm.RunResult:
             results, ids = guest_command_files(command)
             boots.append([i.split("::")[1] for i in ids])
             with results.open("a") as fh:
@@ -158,7 +165,7 @@ def test_a_guest_death_fails_one_test_with_the_console_and_the_rest_run_in_a_new
                     fh.write("\n")
                     if nodeid.endswith("test_b_kills_the_guest"):
                         console = "[ 9.1] BUG: soft lockup - CPU#1 stuck for 22s!\n[ 9.2] Kernel panic - not syncing"
-                        return vm.RunResult(255, "test_dying.py ..", False, 42.0, console)
+                        return vm.RunResult(status, "test_dying.py ..", hung, 42.0, console)
                     outcome = "failed" if nodeid.endswith("test_d") else "passed"
                     fh.write(
                         json.dumps({"nodeid": nodeid, "when": "call", "outcome": outcome, "longrepr": "d says no"})
@@ -171,7 +178,7 @@ def test_a_guest_death_fails_one_test_with_the_console_and_the_rest_run_in_a_new
     assert boots == [["test_a", "test_b_kills_the_guest", "test_c", "test_d"], ["test_c", "test_d"]]
     result.stdout.fnmatch_lines(
         [
-            "*the guest died while this test ran*guest exited with status 255 (ended) after 42 s*",
+            f"*the guest died while this test ran*guest exited with {how}*",
             "*BUG: soft lockup - CPU#1 stuck for 22s!*",
             "*d says no*",
         ]
@@ -187,7 +194,7 @@ def test_a_guest_that_keeps_dying_stops_after_max_boots(pytester, monkeypatch):
         def __init__(self, kernel: object, rwdirs: list[Path]) -> None:
             self.accel = "tcg"
 
-        def run(self, command: str, *, timeout: float, on_output: object) -> vm.RunResult:
+        def run(self, command: str, *, timeout: float, on_output: object, silence: float) -> vm.RunResult:
             results, ids = guest_command_files(command)
             first = ids[0]
             boots.append(1)

@@ -54,9 +54,20 @@ def test_guest_command_status_and_output(kernel, monkeypatch):
     assert kernel.release in lines
     assert "0" in lines
     assert "to-stderr" in lines
-    assert not any("console-marker" in line or "Linux version" in line for line in lines)
-    assert "Linux version" in result.console
+    assert not any("console-marker" in line or "reboot: Power down" in line for line in lines)
     assert "console-marker" in result.console
+    assert result.console.endswith("reboot: Power down")  # the console's last CONSOLE_LINES lines
+
+
+def test_a_silent_guest_is_killed(kernel):
+    """A command that prints nothing for ``silence`` seconds (a hung guest) does not wait for the timeout."""
+    result = vm.GuestVM(kernel).run("echo started; sleep 600; echo never", timeout=900, silence=45)
+    assert result.timed_out
+    assert result.returncode == 124
+    assert "started" in result.output
+    assert "never" not in result.output
+    assert "printed nothing for 45 s (hung?); qemu was killed" in result.output
+    assert result.seconds < 200
 
 
 def test_a_guest_kernel_crash_is_on_the_console(kernel):
