@@ -9,6 +9,7 @@
 #   make dkms-install    copy the sources to /usr/src/ovpn-dco-VERSION, dkms add/build/install
 #   make dkms-remove     dkms remove --all, and the sources from /usr/src
 #   make matrix          the test suite on every kernel of the matrix; README table
+#   make check-debug     the whole suite on the debug kernel (KASAN, lockdep, kmemleak...; built once, cached)
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 VENV ?= $(CURDIR)/.venv
@@ -20,7 +21,7 @@ DKMS_FILES := dkms.conf Makefile Kconfig kernel/Kbuild kernel/Makefile kernel/*.
 DKMS_SRC ?= $(DESTDIR)/usr/src/ovpn-dco-$(VERSION)
 KERNELRELEASE_OF_KDIR = $(notdir $(patsubst %/build,%,$(KDIR)))
 
-.PHONY: all modules clean demo test lint install bench-scale checkpatch matrix dkms-src dkms-install dkms-remove version
+.PHONY: all modules clean demo test lint install bench-scale checkpatch matrix dkms-src dkms-install dkms-remove version check-debug
 
 all: modules
 
@@ -63,6 +64,11 @@ lint:
 
 matrix:
 	$(PY) -m pyharness.matrix_run $(PYTEST_ARGS)
+
+# fails on any WARN, BUG, KASAN/UBSAN report, lockdep or RCU splat, or kmemleak report
+check-debug:
+	$(PY) -m pyharness.debugkernel
+	$(PY) -m pytest --kernel debug $(PYTEST_ARGS)
 
 bench-scale:
 	$(PY) -m pyharness.cli bench-scale

@@ -188,11 +188,11 @@ class GuestVM:
         ]
         if accel == "tcg":
             args.append("--disable-kvm")
-        if os.environ.get(VERBOSE_ENV) == "1":
+        if os.environ.get(VERBOSE_ENV) == "1" or self.kernel.debug:
             args.append("--verbose")  # the guest kernel's console too: oopses and panics
         for d in self.rwdirs:
             args += ["--rwdir", str(d)]
-        args += ["--append", f"modprobe.blacklist={BLACKLIST} {self.append}".strip()]
+        args += ["--append", f"modprobe.blacklist={BLACKLIST} {self.kernel.cmdline} {self.append}".strip()]
         return args + ["--exec", command]
 
     def run(self, command: str, *, timeout: float, on_output: Callable[[str], None] | None = None) -> RunResult:

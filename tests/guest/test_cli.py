@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from pyharness import paths
+from pyharness import paths, timing
 
 
 def test_readme_two_namespace_example_runs():
@@ -19,14 +19,14 @@ def test_readme_two_namespace_example_runs():
         env=env,
         capture_output=True,
         text=True,
-        timeout=180,
+        timeout=timing.scaled(180),
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "3 received" in proc.stdout
     assert int(re.search(r"vpn_tx_packets: (\d+)", proc.stdout).group(1)) >= 3
     assert "remote: 192.0.2.2:1194" in proc.stdout
     assert "keepalive: 10 60" in proc.stdout
-    for _ in range(50):  # the daemons leave with their peers
+    for _ in range(round(timing.scaled(50))):  # the daemons leave with their peers
         holders = subprocess.run(["pgrep", "-f", "ovpn-dco-harness peer add"], capture_output=True, text=True)
         if holders.stdout == "":
             break
