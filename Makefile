@@ -9,6 +9,7 @@
 #   make dkms-install    copy the sources to /usr/src/ovpn-dco-VERSION, dkms add/build/install
 #   make dkms-remove     dkms remove --all, and the sources from /usr/src
 #   make matrix          the test suite on every kernel of the matrix; README table
+#   make fuzz            netlink and packet fuzzers, 100,000+ each, in one guest; figures in fuzz/results.json
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 VENV ?= $(CURDIR)/.venv
@@ -20,7 +21,7 @@ DKMS_FILES := dkms.conf Makefile Kconfig kernel/Kbuild kernel/Makefile kernel/*.
 DKMS_SRC ?= $(DESTDIR)/usr/src/ovpn-dco-$(VERSION)
 KERNELRELEASE_OF_KDIR = $(notdir $(patsubst %/build,%,$(KDIR)))
 
-.PHONY: all modules clean demo test lint install bench-scale checkpatch matrix dkms-src dkms-install dkms-remove version
+.PHONY: all modules clean demo test lint install bench-scale checkpatch matrix fuzz dkms-src dkms-install dkms-remove version
 
 all: modules
 
@@ -66,6 +67,10 @@ matrix:
 
 bench-scale:
 	$(PY) -m pyharness.cli bench-scale
+
+FUZZ_SEED ?=
+fuzz:
+	$(PY) -m pyharness.cli fuzz --out fuzz $(if $(FUZZ_SEED),--seed $(FUZZ_SEED))
 
 checkpatch:
 	bash scripts/checkpatch.sh
