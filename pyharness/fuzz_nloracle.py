@@ -45,7 +45,18 @@ GENL_HDRLEN = 4
 VOLATILE_TIMEOUT = 7200
 
 # errors a handler may return where the model cannot tell which (transport, memory)
-PACKET_ERRORS = {0, errno.ENETUNREACH, errno.EHOSTUNREACH, errno.EAGAIN, errno.ENOBUFS, errno.EMSGSIZE, errno.EPIPE}
+PACKET_ERRORS = {
+    0,
+    errno.ENETUNREACH,
+    errno.EHOSTUNREACH,
+    errno.EINVAL,
+    errno.EAGAIN,
+    errno.ENOBUFS,
+    errno.EMSGSIZE,
+    errno.EPIPE,
+    errno.ENOTCONN,
+    errno.ELOOP,
+}
 
 
 PEER_ID_ATTR = {
@@ -238,10 +249,24 @@ class Oracle:
             return Expect(allowed=frozenset({0, errno.EBUSY, errno.EEXIST}), stage="handler")
         if tcp and users:
             return Expect(exact=errno.EBUSY, stage="handler")
+        if tcp:
+            # a TCP socket given up by its peer detaches once its pending work is done
+            exp_tcp = self._new_peer_table(dev, pid, vpn4, vpn6, name)
+            exp_tcp.allowed = (
+                frozenset({exp_tcp.exact, errno.EBUSY})
+                if exp_tcp.exact is not None
+                else exp_tcp.allowed | {errno.EBUSY}
+            )
+            exp_tcp.exact = None
+            return exp_tcp
         if not tcp and any(d is not dev for d, _ in users):
             return Expect(exact=errno.EBUSY, stage="handler")
         if name == "udp4_unbound":
             return Expect(exact=errno.EINVAL, stage="handler")
+        return self._new_peer_table(dev, pid, vpn4, vpn6, name)
+
+    def _new_peer_table(self, dev: DevModel, pid: int, vpn4: bytes | None, vpn6: bytes | None, name: str) -> Expect:
+        """ovpn_peer_add(): MP needs a free id and free VPN addresses; P2P replaces its peer."""
         if dev.mode == Mode.MP:
             if any(p.volatile for p in dev.peers.values()):
                 exp_ok: Expect = Expect(allowed=frozenset({0, errno.EEXIST}), stage="handler")

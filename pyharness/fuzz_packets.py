@@ -339,7 +339,7 @@ class TcpFuzz:
             if fate == "rx_control":
                 control += len(f).to_bytes(2, "big") + f
             good = peer.good.get(f)
-            listener += fate == ACCEPTED and good is not None and _is_udp_to_listener(good.plain)
+            listener += fate == ACCEPTED and good is not None and _is_udp_to_listener(good.plain, t.net)
         fig.tcp_sessions += 1
         fig.tcp_frames += len(kernel_frames)
         fig.tcp_bytes += len(data)
@@ -424,8 +424,16 @@ class TcpFuzz:
                 print(f"  packet fuzz (TCP): {self.fig.tcp_frames}/{min_frames} frames ({rate:.0f}/s)", flush=True)
 
 
-def _is_udp_to_listener(plain: bytes) -> bool:
-    return len(plain) >= 28 and plain[0] == 0x45 and plain[9] == 17 and plain[22:24] == LISTEN_PORT.to_bytes(2, "big")
+def _is_udp_to_listener(plain: bytes, net: str) -> bool:
+    """An inner packet pyharness.wire.ipv4_udp() made for the listener (the device's .1, port 5555)."""
+    dst = bytes(int(x) for x in f"{net}.1".split("."))
+    return (
+        len(plain) >= 28
+        and plain[0] == 0x45
+        and plain[9] == 17
+        and plain[16:20] == dst
+        and plain[22:24] == LISTEN_PORT.to_bytes(2, "big")
+    )
 
 
 def run(udp: int, tcp: int, seed: int, offsets: int | None = None, progress: bool = False) -> PacketFigures:

@@ -100,10 +100,15 @@ def plaintext_fate(plain: bytes, mp: bool, peer: Peer) -> str:
             return "rx_bad_source"
         return ACCEPTED
     if version == 6 and len(plain) >= 40:
-        if mp and not ipaddress.IPv6Address(plain[8:24]).is_link_local:
+        if mp and not _ipv6_link_local(plain[8:24]):
             return "rx_bad_source"
         return ACCEPTED
     return "rx_malformed"
+
+
+def _ipv6_link_local(addr: bytes) -> bool:
+    """ipv6_addr_type() & IPV6_ADDR_LINKLOCAL: fe80::/10, or multicast of link-local scope."""
+    return ipaddress.IPv6Address(addr).is_link_local or (addr[0] == 0xFF and addr[1] & 0x0F == 2)
 
 
 @dataclass
