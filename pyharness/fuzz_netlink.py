@@ -441,8 +441,8 @@ class Runner:
             return
         fig.answered += 1
         mtype, mflags, body = answers[-1]
-        if mtype == nl.NLMSG_DONE:
-            err, extack = 0, None
+        if mtype == nl.NLMSG_DONE:  # a dump's end: its status, 0 or why the dump stopped
+            err, extack = (-struct.unpack_from("=i", body)[0] if len(body) >= 4 else 0), None
         else:
             err, extack = _parse_answer(body, mflags)
         fig.by_errno[nl.errno_name(err) if err else "OK"] += 1

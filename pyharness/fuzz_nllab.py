@@ -9,6 +9,7 @@ hold; requests that succeed update it and every answer is checked against it.
 
 from __future__ import annotations
 
+import errno
 import os
 import socket
 from dataclasses import dataclass, field
@@ -86,8 +87,6 @@ class Lab:
         self.fds.append(Fd(name, fd, expect, family, v6only))
 
     def _make_fds(self) -> None:
-        import errno
-
         udp4 = _sock(socket.AF_INET, socket.SOCK_DGRAM)
         udp4.bind(("127.0.0.1", 0))
         self._add("udp4_p2p", udp4, FD_OK, 4)

@@ -10,6 +10,7 @@ handler will see. The numbers are those of kernel/netlink_tmpl.h.
 from __future__ import annotations
 
 import errno
+import functools
 import struct
 from dataclasses import dataclass, field
 
@@ -121,6 +122,7 @@ def op_nests(layout: Layout) -> dict[str, dict[int, Spec]]:
     return out
 
 
+@functools.cache
 def top_policy(layout: Layout) -> dict[int, Spec]:
     """The family's top-level policy: IFINDEX and one nest per operation."""
     policy: dict[int, Spec] = {layout.attr.IFINDEX: u32()}
