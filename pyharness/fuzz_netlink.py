@@ -44,6 +44,8 @@ NLM_F_CAPPED = 0x100
 SO_RCVBUFFORCE = 33
 WINDOW = 32
 HUGE = (0, 1, 0x7F, 0x80, 0xFF, 0x100, 0xFFFF, 0x10000, 0xFFFFFF, 0x1000000, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFF)
+# control packets around the largest UDP payload over IPv4 (65507); 65516 is the most a PACKET nest holds
+BIG_PACKETS = (65507, 65508, 65516)
 OPS = ("NEW_PEER", "SET_PEER", "DEL_PEER", "NEW_KEY", "SWAP_KEYS", "DEL_KEY", "GET_PEER")
 
 
@@ -119,7 +121,10 @@ class Generator:
                 f"192.0.2.{self.rng.randrange(1, 255)}" if family == 4 else f"2001:db8::{self.rng.randrange(1, 999):x}"
             )
             return sockaddr((host, self.rng.choice((1194, 1, 65535))))
-        if r < 0.75:
+        if r < 0.74:  # routable: the datagrams of PACKET and keepalives really go out
+            port = self.rng.choice(self.lab.bound_ports)
+            return sockaddr(("127.0.0.1" if family == 4 else "::1", port))
+        if r < 0.77:
             return sockaddr(("::ffff:192.0.2.9", 1194))
         if r < 0.8:
             return sockaddr(("192.0.2.9" if family == 4 else "2001:db8::9", 0))
@@ -197,7 +202,7 @@ class Generator:
         if op == "DEL_KEY":
             return [u32(1, pid), u8(2, rng.randrange(0, 2))]
         if op == "PACKET":
-            size = rng.choice((1, 8, 100, 1300, rng.randrange(1, 3000)))
+            size = rng.choice((1, 8, 100, 1300, rng.randrange(1, 3000), rng.choice(BIG_PACKETS)))
             return [spec.Attr(1, rng.randbytes(size)), u32(2, pid)]
         return [u32(1, pid)]  # SWAP_KEYS, GET_PEER
 

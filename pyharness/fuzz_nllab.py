@@ -41,6 +41,7 @@ class PeerState:
     vpn6: bytes | None = None
     volatile: bool = False  # may expire by itself (short keepalive timeout)
     sock: str | None = None  # the pool name of its socket
+    transport: str = "udp4"  # udp4, udp6 (its remote's family) or tcp
 
 
 @dataclass
@@ -66,6 +67,7 @@ class Lab:
         self.devs: dict[str, DevModel] = {}
         self.fds: list[Fd] = []
         self._held: list[object] = []
+        self._ports: dict[str, int] = {}
         for name, mode in (("p2p", Mode.P2P), ("mp", Mode.MP)):
             ifindex = link.create(f"fz{name}", mode, self.ns)
             self.devs[name] = DevModel(f"fz{name}", ifindex, mode)
@@ -78,11 +80,20 @@ class Lab:
         if set(self.devs["mp"].peers) != set(BASE_PEERS["mp"]) or set(self.devs["p2p"].peers) != {1}:
             raise RuntimeError("cannot set up the base peers")
 
+    @property
+    def bound_ports(self) -> list[int]:
+        """Ports of the bound UDP sockets of the pool (on 127.0.0.1 or ::1)."""
+        return [self._ports[n] for n in sorted(self._ports)]
+
     def fd(self, name: str) -> Fd:
         return next(f for f in self.fds if f.name == name)
 
     def _add(self, name: str, obj: socket.socket | int, expect: int, family: int = 0, v6only: bool = False) -> None:
         fd = obj if isinstance(obj, int) else obj.fileno()
+        if isinstance(obj, socket.socket) and obj.type == socket.SOCK_DGRAM and obj.family != socket.AF_UNIX:
+            port = obj.getsockname()[1] if obj.family in (socket.AF_INET, socket.AF_INET6) else 0
+            if port:
+                self._ports[name] = port
         self._held.append(obj)
         self.fds.append(Fd(name, fd, expect, family, v6only))
 
@@ -152,7 +163,7 @@ class Lab:
             if st is not None and not st.volatile:
                 continue
             if self._new(p2p, pid, "udp4_p2p", ("192.0.2.2", 1194), None):
-                p2p.peers = {pid: PeerState(sock="udp4_p2p")}
+                p2p.peers = {pid: PeerState(sock="udp4_p2p", transport="udp4")}
         for pid in BASE_PEERS["mp"]:
             st = mp.peers.get(pid)
             if st is not None and not st.volatile:
@@ -163,7 +174,7 @@ class Lab:
             if mp.vpn_in_use(vpn4, None):
                 continue
             if self._new(mp, pid, "udp6_mp", ("2001:db8::2", 1000 + pid), f"10.77.0.{pid}"):
-                mp.peers[pid] = PeerState(vpn4=vpn4, sock="udp6_mp")
+                mp.peers[pid] = PeerState(vpn4=vpn4, sock="udp6_mp", transport="udp6")
 
     def _new(self, dev: DevModel, pid: int, sock: str, remote: tuple[str, int], vpn4: str | None) -> bool:
         try:

@@ -69,6 +69,10 @@ PEER_ID_ATTR = {
 }
 
 
+# the largest UDP payload a datagram can carry: 65535 minus the UDP header (and the IPv4 header)
+UDP_MAX_PAYLOAD = {"udp4": 65535 - 20 - 8, "udp6": 65535 - 8}
+
+
 @dataclass
 class Expect:
     """``exact`` errno (0 = success), or any of ``allowed``; ``silent``: no answer at all."""
@@ -205,6 +209,10 @@ class Oracle:
         if op == "GET_PEER":
             return self._lookup(dev, pid, Expect(exact=0, stage="handler", reply=(key, dev.ifindex, pid)))
         if op == "PACKET":
+            st = dev.peers.get(pid)
+            size = len(a[PacketAttr.PACKET])
+            if st is not None and size > UDP_MAX_PAYLOAD.get(st.transport, size):
+                return self._lookup(dev, pid, Expect(exact=errno.EMSGSIZE, stage="handler"))
             return self._lookup(dev, pid, Expect(allowed=frozenset(PACKET_ERRORS), stage="handler"))
         return self._lookup(dev, pid, Expect(exact=0, stage="handler"))  # SWAP_KEYS, DEL_KEY
 
@@ -251,7 +259,7 @@ class Oracle:
             return Expect(exact=errno.EBUSY, stage="handler")
         if tcp:
             # a TCP socket given up by its peer detaches once its pending work is done
-            exp_tcp = self._new_peer_table(dev, pid, vpn4, vpn6, name)
+            exp_tcp = self._new_peer_table(dev, pid, vpn4, vpn6, name, "tcp")
             exp_tcp.allowed = (
                 frozenset({exp_tcp.exact, errno.EBUSY})
                 if exp_tcp.exact is not None
@@ -263,9 +271,11 @@ class Oracle:
             return Expect(exact=errno.EBUSY, stage="handler")
         if name == "udp4_unbound":
             return Expect(exact=errno.EINVAL, stage="handler")
-        return self._new_peer_table(dev, pid, vpn4, vpn6, name)
+        return self._new_peer_table(dev, pid, vpn4, vpn6, name, remote_transport(a))
 
-    def _new_peer_table(self, dev: DevModel, pid: int, vpn4: bytes | None, vpn6: bytes | None, name: str) -> Expect:
+    def _new_peer_table(
+        self, dev: DevModel, pid: int, vpn4: bytes | None, vpn6: bytes | None, name: str, transport: str
+    ) -> Expect:
         """ovpn_peer_add(): MP needs a free id and free VPN addresses; P2P replaces its peer."""
         if dev.mode == Mode.MP:
             if any(p.volatile for p in dev.peers.values()):
@@ -276,16 +286,24 @@ class Oracle:
                 exp_ok = Expect(exact=0, stage="handler")
 
             def add() -> None:
-                dev.peers[pid] = PeerState(vpn4=vpn4, vpn6=vpn6, sock=name)
+                dev.peers[pid] = PeerState(vpn4=vpn4, vpn6=vpn6, sock=name, transport=transport)
 
             exp_ok.on_success = add
             return exp_ok
 
         def replace() -> None:
             dev.peers.clear()
-            dev.peers[pid] = PeerState(sock=name)
+            dev.peers[pid] = PeerState(sock=name, transport=transport)
 
         return Expect(exact=0, stage="handler", on_success=replace)
+
+
+def remote_transport(a: dict[int, bytes]) -> str:
+    """udp4 or udp6: the family of a valid SOCKADDR_REMOTE (v4-mapped counts as IPv4)."""
+    raw = a[NewPeerAttr.SOCKADDR_REMOTE]
+    if len(raw) == 16:
+        return "udp4"
+    return "udp4" if ipaddress.IPv6Address(raw[8:24]).ipv4_mapped is not None else "udp6"
 
 
 def bind_error(a: dict[int, bytes], family: int, v6only: bool) -> int:

@@ -142,6 +142,7 @@ class Attr:
     def encode(self) -> bytes:
         payload = b"".join(c.encode() for c in self.data) if isinstance(self.data, list) else self.data
         flags = (NLA_F_NESTED if isinstance(self.data, list) else 0) if self.flags is None else self.flags
+        payload = payload[: 0xFFFF - 4]  # what an attribute can hold
         raw = struct.pack("=HH", 4 + len(payload), self.atype | flags) + payload
         return raw + b"\0" * (-len(raw) % 4)
 
