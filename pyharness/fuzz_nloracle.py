@@ -92,6 +92,18 @@ class Expect:
         return err == self.exact if self.exact is not None else err in self.allowed
 
 
+def header_error(msg: bytes, flags: int) -> bool:
+    """genl_header_check() (6.1+, every command of a family without resv_start_op):
+    the genlmsghdr's reserved field must be 0 and the only flags allowed are
+    REQUEST, ACK, ECHO and DUMP (both of its bits).
+    """
+    if struct.unpack_from("=H", msg, HDR.size + 2)[0]:
+        return True
+    if flags & NLM_F_DUMP == NLM_F_DUMP:
+        flags &= ~NLM_F_DUMP
+    return bool(flags & ~(NLM_F_REQUEST | 0x4 | 0x8))
+
+
 def _u32(b: bytes) -> int:
     return int(struct.unpack("=I", b)[0])
 
@@ -119,6 +131,8 @@ class Oracle:
         if layout is None:
             return Expect(exact=errno.ENOENT, stage="genl")
         if nlen < HDR.size + GENL_HDRLEN:
+            return Expect(exact=errno.EINVAL, stage="genl")
+        if header_error(msg, flags):
             return Expect(exact=errno.EINVAL, stage="genl")
         cmd = msg[HDR.size]
         try:
