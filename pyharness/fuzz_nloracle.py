@@ -267,25 +267,22 @@ class Oracle:
             if err:
                 return Expect(exact=err, stage="handler")
         users = self._users(name)
-        if any(p.volatile for _, p in users):
-            return Expect(allowed=frozenset({0, errno.EBUSY, errno.EEXIST}), stage="handler")
-        if tcp and users:
+        transport = "tcp" if tcp else remote_transport(a)
+        if tcp and users and not any(p.volatile for _, p in users):
             return Expect(exact=errno.EBUSY, stage="handler")
-        if tcp:
-            # a TCP socket given up by its peer detaches once its pending work is done
-            exp_tcp = self._new_peer_table(dev, pid, vpn4, vpn6, name, "tcp")
-            exp_tcp.allowed = (
-                frozenset({exp_tcp.exact, errno.EBUSY})
-                if exp_tcp.exact is not None
-                else exp_tcp.allowed | {errno.EBUSY}
-            )
-            exp_tcp.exact = None
-            return exp_tcp
-        if not tcp and any(d is not dev for d, _ in users):
+        if tcp or any(p.volatile for _, p in users):
+            # a TCP socket given up by its peer detaches once its pending work is done; a
+            # socket whose peer may have expired may be free already, or not
+            exp = self._new_peer_table(dev, pid, vpn4, vpn6, name, transport)
+            exp.allowed = frozenset({exp.exact}) if exp.exact is not None else exp.allowed
+            exp.allowed |= {errno.EBUSY}
+            exp.exact = None
+            return exp
+        if any(d is not dev for d, _ in users):
             return Expect(exact=errno.EBUSY, stage="handler")
         if name == "udp4_unbound":
             return Expect(exact=errno.EINVAL, stage="handler")
-        return self._new_peer_table(dev, pid, vpn4, vpn6, name, remote_transport(a))
+        return self._new_peer_table(dev, pid, vpn4, vpn6, name, transport)
 
     def _new_peer_table(
         self, dev: DevModel, pid: int, vpn4: bytes | None, vpn6: bytes | None, name: str, transport: str

@@ -245,14 +245,14 @@ class UdpFuzz:
 
     def check_sockets(self, plan: list[Planned]) -> None:
         fig = self.fig
-        got = len(self.lab.drain(self.lab.listener))
         want = sum(p.to_listener for p in plan)
+        got = len(self.lab.drain(self.lab.listener, want))
         fig.listener += got
         if got != want:
             fig.problems.append(f"UDP: {got} inner packets at the listener, expected {want}")
         for t in self.lab.targets.values():
-            ctl = self.lab.drain(t.kernel_sock)
             want_ctl = [p.data for p in plan if p.target is t and p.fate == "rx_control"]
+            ctl = self.lab.drain(t.kernel_sock, len(want_ctl))
             fig.control_on_socket += len(ctl)
             if ctl != want_ctl:
                 pairs = enumerate(zip(ctl, want_ctl, strict=False))
@@ -365,7 +365,7 @@ class TcpFuzz:
                 fig.problems.append(f"{tag}: {counter} +{got}, expected +{expect[counter]} [{data.hex()}]")
         if lab_mod.unexplained_drops(before, after):
             fig.problems.append(f"{tag}: drops without a reason counter [{data.hex()}]")
-        got_listener = len(lab.drain(lab.listener))
+        got_listener = len(lab.drain(lab.listener, listener))
         fig.listener += got_listener
         if got_listener != listener:
             fig.problems.append(f"{tag}: {got_listener} inner packets at the listener, expected {listener}")

@@ -14,6 +14,7 @@ import ctypes
 import fcntl
 import socket
 import struct
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -120,13 +121,20 @@ class PacketLab:
             out[name] = dict(zip(self._stat_names, values, strict=True)) | base[name]
         return out
 
-    def drain(self, sock: socket.socket) -> list[bytes]:
-        out = []
+    def drain(self, sock: socket.socket, expect: int = 0, timeout: float = 10) -> list[bytes]:
+        """What ``sock`` holds, waiting up to ``timeout`` for ``expect`` datagrams: the device counts
+        a packet when it hands it to GRO, which delivers it a little later."""
+        out: list[bytes] = []
+        deadline = time.monotonic() + timeout
         while True:
             try:
                 out.append(sock.recv(65536))
+                continue
             except BlockingIOError:
+                pass
+            if len(out) >= expect or time.monotonic() > deadline:
                 return out
+            time.sleep(0.002)
 
     def close(self) -> None:
         self.client.close()
