@@ -121,8 +121,8 @@ class Lab:
             cli.connect(lst.getsockname())
             srv, _ = lst.accept()
             srv.setblocking(False)
-            self._held.append(srv)
             self._add(f"tcp4_est{i}", cli, FD_OK, 4)
+            self._add(f"tcp4_srv{i}", srv, FD_OK, 4)  # the other end can carry a peer too
         self._add("tcp4_listen", lst, errno.EINVAL, 4)
         self._add("tcp4_unconnected", _sock(socket.AF_INET, socket.SOCK_STREAM), errno.EINVAL, 4)
         self._add("raw4", _sock(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_UDP), errno.EINVAL, 4)

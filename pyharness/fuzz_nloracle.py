@@ -255,9 +255,16 @@ class Oracle:
         vpn6 = a.get(NewPeerAttr.IPV6)
         if dev.mode == Mode.MP and vpn4 is None and vpn6 is None:
             return Expect(exact=errno.EINVAL, stage="handler")
-        cls = self._fd_class(_u32(a[NewPeerAttr.SOCKET]))
-        if cls is None:
-            return Expect(allowed=frozenset({errno.EINVAL}), stage="handler")
+        fd = _u32(a[NewPeerAttr.SOCKET])
+        cls = self._fd_class(fd)
+        if cls is None:  # a socket of this process outside the pool: any outcome, followed in the model
+            exp = self._new_peer_table(dev, pid, vpn4, vpn6, f"fd{fd}", "unknown")
+            exp.allowed = (frozenset({exp.exact}) if exp.exact is not None else exp.allowed) | {
+                errno.EINVAL,
+                errno.EBUSY,
+            }
+            exp.exact = None
+            return exp
         expect, name, family, v6only = cls
         if expect != FD_OK or name is None:
             return Expect(exact=expect, stage="handler")

@@ -63,6 +63,9 @@ def main(argv: list[str] | None = None) -> int:
     os.close(fd)
     pk_cmd = [sys.executable, "-m", "pyharness.fuzz_packets", "--udp", str(args.udp), "--tcp", str(args.tcp)]
     packets = subprocess.Popen([*pk_cmd, "--seed", str(seed), "--json", pk_path])
+    cpus = os.sched_getaffinity(0)
+    if len(cpus) > 1:  # the packet fuzzer takes the last CPU
+        os.sched_setaffinity(0, cpus - {max(cpus)})
     nl_fig = fuzz_netlink.run(args.messages, seed, progress=True)
     print(fuzz_netlink.report(nl_fig), flush=True)
     packets.wait()
