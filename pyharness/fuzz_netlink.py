@@ -291,9 +291,11 @@ class Generator:
             attrs, kind = self.mutate_bytes(attrs)
             tags.append(kind)
         version = 1
-        pid = 0
+        pid = reserved = 0
         if 0.55 <= r < 0.65:
-            kind = rng.choice(("cmd", "type", "ctrl_type", "no_request", "dump_flag", "version", "flags", "pid"))
+            kind = rng.choice(
+                ("cmd", "type", "ctrl_type", "no_request", "dump_flag", "version", "flags", "pid", "reserved")
+            )
             tags.append("hdr_" + kind)
             if kind == "cmd":
                 cmd = rng.randrange(256)
@@ -309,9 +311,11 @@ class Generator:
                 version = rng.randrange(256)
             elif kind == "flags":
                 flags |= rng.choice((0x8, 0x10, 0x20, 0x100, 0x200, 0x400, 0x800))
+            elif kind == "reserved":
+                reserved = rng.randrange(1, 1 << 16)
             else:
                 pid = rng.randrange(1 << 32)
-        body = struct.pack("=BBH", cmd, version, rng.choice((0, 0, 0xFFFF))) + attrs
+        body = struct.pack("=BBH", cmd, version, reserved) + attrs
         data = HDR.pack(HDR.size + len(body), family, flags, seq, pid) + body
         if 0.65 <= r < 0.7:
             kind = rng.choice(("len_short", "len_long", "genl_short", "cut"))
