@@ -10,6 +10,7 @@
 #   make dkms-remove     dkms remove --all, and the sources from /usr/src
 #   make matrix          the test suite on every kernel of the matrix; README table
 #   make check-debug     the whole suite on the debug kernel (KASAN, lockdep, kmemleak...; built once, cached)
+#   make fuzz            netlink and packet fuzzers, 100,000+ each, in one guest; figures in fuzz/results.json
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 VENV ?= $(CURDIR)/.venv
@@ -21,7 +22,7 @@ DKMS_FILES := dkms.conf Makefile Kconfig kernel/Kbuild kernel/Makefile kernel/*.
 DKMS_SRC ?= $(DESTDIR)/usr/src/ovpn-dco-$(VERSION)
 KERNELRELEASE_OF_KDIR = $(notdir $(patsubst %/build,%,$(KDIR)))
 
-.PHONY: all modules clean demo test lint install bench-scale checkpatch matrix dkms-src dkms-install dkms-remove version check-debug
+.PHONY: all modules clean demo test lint install bench-scale checkpatch matrix dkms-src dkms-install dkms-remove version check-debug fuzz
 
 all: modules
 
@@ -72,6 +73,10 @@ check-debug:
 
 bench-scale:
 	$(PY) -m pyharness.cli bench-scale
+
+FUZZ_SEED ?=
+fuzz:
+	$(PY) -m pyharness.cli fuzz --out fuzz $(if $(FUZZ_SEED),--seed $(FUZZ_SEED))
 
 checkpatch:
 	bash scripts/checkpatch.sh

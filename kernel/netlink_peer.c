@@ -845,7 +845,10 @@ int ovpn_nl_packet(struct ovpn_nl_req *req)
 	ret = ovpn_send_transport(peer, skb);
 	local_bh_enable();
 
-	if (ret)
+	if (ret == -EMSGSIZE)
+		NL_SET_ERR_MSG(req->extack,
+			       "packet too big for the peer's transport");
+	else if (ret)
 		NL_SET_ERR_MSG(req->extack, "cannot send the packet to the peer");
 out:
 	ovpn_peer_put(peer);
