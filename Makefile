@@ -9,18 +9,20 @@
 #   make dkms-install    copy the sources to /usr/src/ovpn-dco-VERSION, dkms add/build/install
 #   make dkms-remove     dkms remove --all, and the sources from /usr/src
 #   make matrix          the test suite on every kernel of the matrix; README table
+#   make races           race tests x20 iterations (RACES_ARGS="--scale N"); figures/races.json
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 VENV ?= $(CURDIR)/.venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
+RACES_ARGS ?=
 VERSION := $(shell sed -n 's/^\#define OVPN_DRV_VERSION[[:space:]]*"\(.*\)"/\1/p' $(CURDIR)/kernel/main.h)
 # what DKMS needs of the tree, and where dkms-src puts it
 DKMS_FILES := dkms.conf Makefile Kconfig kernel/Kbuild kernel/Makefile kernel/*.[ch] uapi/linux/*.h
 DKMS_SRC ?= $(DESTDIR)/usr/src/ovpn-dco-$(VERSION)
 KERNELRELEASE_OF_KDIR = $(notdir $(patsubst %/build,%,$(KDIR)))
 
-.PHONY: all modules clean demo test lint install bench-scale checkpatch matrix dkms-src dkms-install dkms-remove version
+.PHONY: all modules clean demo test lint install bench-scale checkpatch matrix dkms-src dkms-install dkms-remove version races
 
 all: modules
 
@@ -63,6 +65,9 @@ lint:
 
 matrix:
 	$(PY) -m pyharness.matrix_run $(PYTEST_ARGS)
+
+races:
+	$(PY) -m pyharness.races_run $(RACES_ARGS)
 
 bench-scale:
 	$(PY) -m pyharness.cli bench-scale
