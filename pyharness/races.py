@@ -50,18 +50,19 @@ class Flood:
 
     def __init__(self, ns: str, target: str, size: int = 56, preload: int = 16) -> None:
         cmd = ["ip", "netns", "exec", ns, "ping", "-f", "-q", "-n", "-l", str(preload), "-s", str(size), target]
+        self.output = ""
         self._proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
     def stop(self) -> int:
-        """Stop the flood; the number of packets it sent."""
+        """Stop the flood; the number of packets it sent (``output`` keeps what ping printed)."""
         if self._proc.poll() is None:
             self._proc.send_signal(signal.SIGINT)
         try:
-            out = self._proc.communicate(timeout=20)[0]
+            self.output = self._proc.communicate(timeout=20)[0]
         except subprocess.TimeoutExpired:
             self._proc.kill()
-            out = self._proc.communicate()[0]
-        m = re.search(r"(\d+) packets transmitted", out)
+            self.output = self._proc.communicate()[0]
+        m = re.search(r"(\d+) packets transmitted", self.output)
         return int(m.group(1)) if m else 0
 
 
@@ -72,7 +73,12 @@ class Floods:
         self._floods = [Flood(ns, target, size) for ns, target in pairs]
 
     def stop(self) -> int:
-        return sum(f.stop() for f in self._floods)
+        """Stop them all; the packets they sent. A flood that sent nothing fails: there was no race."""
+        counts = [f.stop() for f in self._floods]
+        idle = [f.output for f, n in zip(self._floods, counts, strict=True) if n == 0]
+        if idle:
+            raise AssertionError("a flood sent nothing:\n" + "\n".join(idle))
+        return sum(counts)
 
 
 @dataclass
