@@ -46,31 +46,63 @@ def iterations(default: int) -> int:
 
 
 class Flood:
-    """``ping -f`` with packets preloaded in flight, from ``ns`` to ``target``, until stop()."""
+    """``ping -f`` with packets preloaded in flight, from ``ns`` to ``target``, until stop().
+
+    Without -q, flood ping writes a dot per request sent (and a backspace per
+    reply) straight to stdout: a reader thread drains it, and the first dot
+    tells that the flood really runs (starting a process can take a while on
+    a busy emulated guest; a SIGINT before ping set up its handler would kill
+    it without statistics).
+    """
 
     def __init__(self, ns: str, target: str, size: int = 56, preload: int = 16) -> None:
-        cmd = ["ip", "netns", "exec", ns, "ping", "-f", "-q", "-n", "-l", str(preload), "-s", str(size), target]
-        self.output = ""
-        self._proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        cmd = ["ip", "netns", "exec", ns, "ping", "-f", "-n", "-l", str(preload), "-s", str(size), target]
+        self._proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        self._tail = b""
+        self.started = threading.Event()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self._proc.stdout is not None
+        while chunk := self._proc.stdout.read1(65536):
+            if b"." in chunk:
+                self.started.set()
+            self._tail = (self._tail + chunk)[-8192:]
+        self.started.set()  # ended: nothing more to wait for
+
+    @property
+    def output(self) -> str:
+        """What ping printed last, without its dots and backspaces."""
+        return self._tail.decode(errors="replace").replace(".", "").replace("\b", "")
 
     def stop(self) -> int:
-        """Stop the flood; the number of packets it sent (``output`` keeps what ping printed)."""
+        """Stop the flood; the number of packets it sent."""
         if self._proc.poll() is None:
             self._proc.send_signal(signal.SIGINT)
         try:
-            self.output = self._proc.communicate(timeout=20)[0]
+            self._proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             self._proc.kill()
-            self.output = self._proc.communicate()[0]
+            self._proc.wait()
+        self._reader.join(10)
         m = re.search(r"(\d+) packets transmitted", self.output)
         return int(m.group(1)) if m else 0
 
 
 class Floods:
-    """Several floods at once; stop() adds up what they sent."""
+    """Several floods at once, all sending when the constructor returns; stop() adds up what they sent."""
 
-    def __init__(self, *pairs: tuple[str, str], size: int = 56) -> None:
+    def __init__(self, *pairs: tuple[str, str], size: int = 56, timeout: float = 60) -> None:
         self._floods = [Flood(ns, target, size) for ns, target in pairs]
+        deadline = time.monotonic() + timeout
+        for f in self._floods:
+            f.started.wait(max(0.0, deadline - time.monotonic()))
+        late = [f for f in self._floods if f._proc.poll() is not None or not f.started.is_set()]
+        if late:
+            for f in self._floods:
+                f.stop()
+            raise AssertionError("a flood did not start:\n" + "\n".join(f.output for f in late))
 
     def stop(self) -> int:
         """Stop them all; the packets they sent. A flood that sent nothing fails: there was no race."""
