@@ -446,8 +446,8 @@ def collect_events(c: OvpnClient, want: int, timeout: float) -> list:
 def test_keepalive_expiry_races_userspace_del_peer(race):
     """Peers expire (1 s timeout) just as userspace deletes them: each is deleted exactly once.
 
-    DEL_PEER is sent around the expiry deadline, sweeping from 50 ms before to
-    150 ms after. For every peer: one notification; DEL_PEER succeeded and
+    DEL_PEER is sent around the expiry deadline, sweeping from 250 ms before to
+    50 ms after. For every peer: one notification; DEL_PEER succeeded and
     the reason is USERSPACE, or it got ENOENT and the reason is EXPIRED.
     """
     k = 16
@@ -471,7 +471,7 @@ def test_keepalive_expiry_races_userspace_del_peer(race):
             t0 = time.monotonic()
             for p in ids:
                 end.client.set_peer(end.ifindex, p, 0, 1)
-            offset = -0.05 + 0.2 * (i % 5) / 4
+            offset = -0.25 + 0.3 * (i % 7) / 6
             time.sleep(max(0.0, t0 + 1.0 + offset - time.monotonic()))
             deleted = set()
             for p in ids:
