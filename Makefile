@@ -9,7 +9,7 @@
 #   make dkms-install    copy the sources to /usr/src/ovpn-dco-VERSION, dkms add/build/install
 #   make dkms-remove     dkms remove --all, and the sources from /usr/src
 #   make matrix          the test suite on every kernel of the matrix; README table
-#   make races           race tests x20 iterations (RACES_ARGS="--scale N"); figures/races.json
+#   make races           race tests x10 iterations (RACES_ARGS="--scale N"); figures/races.json
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 VENV ?= $(CURDIR)/.venv

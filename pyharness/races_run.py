@@ -1,7 +1,7 @@
 """``make races``: the race tests with large iteration counts, and their figures.
 
 Builds the module, boots one guest and runs tests/guest/test_races.py in it
-with OVPN_DCO_RACES_SCALE (default 20) times the default iterations. Each
+with OVPN_DCO_RACES_SCALE (default 10) times the default iterations. Each
 test appends its figures (iterations, operations per loop, flood packets,
 leaks found) to a JSON lines file in a directory the guest may write;
 they are printed as a table and saved to figures/races.json.
@@ -65,7 +65,7 @@ def table(records: list[dict[str, Any]]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make races", description=__doc__.split("\n\n")[0])
     parser.add_argument("--kernel", default=None, help="kernel to boot (default: Debian 12's 6.1)")
-    parser.add_argument("--scale", type=int, default=20, help="times the default iteration counts")
+    parser.add_argument("--scale", type=int, default=10, help="times the default iteration counts")
     parser.add_argument("--timeout", type=float, default=3600.0, help="seconds the guest run may take")
     args, pytest_args = parser.parse_known_args(argv)
     kernel = kernels.select(args.kernel)

@@ -305,7 +305,7 @@ def test_link_delete_under_flood(race, underlay):
 @pytest.mark.parametrize("proto", ["udp", "tcp"])
 def test_transport_socket_close_under_flood(race, underlay, proto):
     """Userspace closes the transport socket under floods: the peer goes once, notified, the socket is freed."""
-    n = races.iterations(2)
+    n = races.iterations(1)
     for i in range(n):
         t = Light(underlay, proto, index=i % 4)
         try:
@@ -334,7 +334,7 @@ def test_transport_socket_close_under_flood(race, underlay, proto):
 
 def test_netns_delete_under_flood(race, underlay):
     """The device's namespace is deleted while the far end floods it through a socket in another namespace."""
-    n = races.iterations(2)
+    n = races.iterations(1)
     a, b = underlay.ns
     for i in range(n):
         dev_ns = netns.create("dev")
