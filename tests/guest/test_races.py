@@ -16,6 +16,7 @@ import errno
 import socket
 import struct
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -497,3 +498,34 @@ def test_keepalive_expiry_races_userspace_del_peer(race):
         sock.close()
     finally:
         netns.delete(ns)
+
+
+def test_rmmod_while_a_tcp_close_lingers(race, underlay):
+    """close() of a TCP transport socket with SO_LINGER sleeps in TCP's close, called from the
+    module's close operation, until the FIN is acknowledged: rmmod meanwhile must not free the
+    module under it (it is refused until the close returns)."""
+    t = Light(underlay, "tcp", index=3)
+    a = t.ends[0]
+    assert a.sock is not None
+    a.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 4))
+    netns.ip("link", "set", "vb", "down", netns=underlay.ns[1])  # the FIN is never acknowledged
+    closer = threading.Thread(target=a.sock.close)
+    start = time.monotonic()
+    closer.start()
+    time.sleep(1)
+    a.sock = None
+    unloaded = False
+    while closer.is_alive():
+        if sh(f"rmmod {MODULE}", check=False).returncode == 0:
+            unloaded = True
+            break
+        time.sleep(0.1)
+    closer.join(30)
+    lingered = time.monotonic() - start
+    load_module()
+    netns.ip("link", "set", "vb", "up", netns=underlay.ns[1])
+    t.close()
+    race.iterations = 1
+    race.extra["linger_ms"] = int(lingered * 1000)
+    assert lingered > 2, "the close did not linger: the test proves nothing"
+    assert not unloaded, "rmmod succeeded while the module's close operation was still running"
