@@ -346,4 +346,14 @@ static inline bool ovpn_compat_sk_task_frag(struct sock *sk, bool use)
 #endif
 }
 
+/*
+ * The unbound system workqueue, for the keepalive work: system_dfl_wq since
+ * 6.17 and later 6.12 stable kernels (OVPN_COMPAT_SYSTEM_DFL_WQ: a Kbuild
+ * probe), system_unbound_wq before.
+ * 7.x warns once when work is queued on system_wq.
+ */
+#ifndef OVPN_COMPAT_SYSTEM_DFL_WQ
+#define system_dfl_wq system_unbound_wq
+#endif
+
 #endif /* _NET_OVPN_DCO_COMPAT_H_ */

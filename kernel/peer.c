@@ -1173,7 +1173,7 @@ void ovpn_peer_set_keepalive(struct ovpn_peer *peer, const u32 *interval,
 		ovpn->keepalive_armed = true;
 		/* a running work re-arms itself at the end, @deadline included */
 		if (!ovpn->keepalive_running)
-			mod_delayed_work(system_wq, &ovpn->keepalive_work,
+			mod_delayed_work(system_dfl_wq, &ovpn->keepalive_work,
 					 deadline - now);
 	}
 	spin_unlock_bh(&ovpn->lock);
@@ -1338,7 +1338,7 @@ void ovpn_keepalive_work(struct work_struct *work)
 		delay = time_after(scan.next, now) ? scan.next - now : 0;
 		delay = max_t(unsigned long, delay, OVPN_KEEPALIVE_MIN_GAP);
 		ovpn->keepalive_at = now + delay;
-		mod_delayed_work(system_wq, &ovpn->keepalive_work, delay);
+		mod_delayed_work(system_dfl_wq, &ovpn->keepalive_work, delay);
 	}
 	spin_unlock_bh(&ovpn->lock);
 }

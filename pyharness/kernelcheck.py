@@ -68,8 +68,13 @@ def add_item(session: pytest.Session, items: list[pytest.Item]) -> None:
 
 
 def record(config: pytest.Config, rundir: Path, console: str) -> None:
-    """After the guest ran: what its kernel reported (read before rundir goes)."""
-    config.stash[_FINDINGS] = klog.session_findings(rundir, console)
+    """After a guest ran: what its kernel reported (read before rundir goes), added to what
+    earlier guests of the session reported (a new guest boots after one died)."""
+    found, problems = klog.session_findings(rundir, console)
+    if _FINDINGS in config.stash:
+        earlier, earlier_problems = config.stash[_FINDINGS]
+        found, problems = klog.merge(earlier, found), earlier_problems + problems
+    config.stash[_FINDINGS] = found, problems
 
 
 def deselect(config: pytest.Config, items: list[pytest.Item]) -> str | None:

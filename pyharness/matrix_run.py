@@ -138,9 +138,10 @@ def main(argv: list[str] | None = None) -> int:
             new.append(run_one(matrix.entry(n), pytest_args))
             results = merge(load() if RESULTS.exists() else [], new)
             save(results)
+            README.write_text(render_readme(README.read_text(), results))
     else:
         new = results = load()
-    README.write_text(render_readme(README.read_text(), results))
+        README.write_text(render_readme(README.read_text(), results))
     print(table(results))
     return 0 if all(r.ok for r in new) else 1
 

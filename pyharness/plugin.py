@@ -178,16 +178,38 @@ def _guest_command(config: pytest.Config, module: Path, debug_module: Path, rund
 
 
 _RANK = {"passed": 0, "skipped": 1, "failed": 2}
+STARTED = "started"  # the record a test's guest run writes before its setup
+MAX_GUEST_BOOTS = 4  # one guest, plus up to 3 more after guests that died
 
 
 def merge_results(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """One record per test from its phase records: the worst outcome wins."""
     results: dict[str, dict[str, Any]] = {}
     for rec in records:
+        if rec["outcome"] not in _RANK:
+            continue
         prev = results.get(rec["nodeid"])
         if prev is None or _RANK[rec["outcome"]] > _RANK[prev["outcome"]]:
             results[rec["nodeid"]] = rec
     return results
+
+
+def last_started(records: list[dict[str, Any]]) -> str | None:
+    """The node id of the test the guest started last (the one running if the guest died)."""
+    started = [rec["nodeid"] for rec in records if rec["outcome"] == STARTED]
+    return started[-1] if started else None
+
+
+def guest_death_report(run: vm.RunResult, console_lines: int = 80, output_lines: int = 30) -> str:
+    """Why a guest ended without reporting every test: status, its console's and its output's last lines."""
+    console = "\n".join(run.console.splitlines()[-console_lines:]) or "(nothing)"
+    tail = "\n".join(run.output.splitlines()[-output_lines:])
+    return (
+        f"guest exited with status {run.returncode} "
+        f"({'timeout' if run.timed_out else 'ended'}) after {run.seconds:.0f} s\n"
+        f"----- guest kernel console, last lines -----\n{console}\n"
+        f"----- guest output, last lines -----\n{tail}"
+    )
 
 
 def _run_guest(config: pytest.Config, pending: list[GuestItem]) -> None:
@@ -197,28 +219,54 @@ def _run_guest(config: pytest.Config, pending: list[GuestItem]) -> None:
     debug = build.build(kernel, debug=True)  # its self-tests run in tests/guest/test_module.py
     for w in result.warnings + debug.warnings:
         _write(config, f"ovpn-dco: build {w}")
-    rundir = Path(tempfile.mkdtemp(prefix="guest-run-", dir=paths.cache_dir()))
-    guest = vm.GuestVM(kernel, rwdirs=[rundir])
-    accel = guest.accel or vm.detect_accel(kernel)
-    _write(config, f"ovpn-dco: booting {kernel.release} ({accel}) for {len(pending)} guest tests")
-    run = guest.run(
-        _guest_command(config, result.module, debug.module, rundir, [i.nodeid for i in pending]),
-        timeout=config.getoption("--guest-timeout") * kernel.slowdown,
-        on_output=lambda line: _write(config, f"[guest] {line}"),
-    )
-    path = rundir / "results.jsonl"
-    records = [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
-    if kernel.debug:
-        kernelcheck.record(config, rundir, run.output)
-    shutil.rmtree(rundir, ignore_errors=True)
-    results = merge_results(records)
+    results: dict[str, dict[str, Any]] = {}
     config.stash[_RESULTS] = results
-    tail = "\n".join(run.output.splitlines()[-30:])
-    config.stash[_FAILURE] = (
-        f"guest exited with status {run.returncode} "
-        f"({'timeout' if run.timed_out else 'ended'}) after {run.seconds:.0f} s; "
-        f"last output:\n{tail}"
-    )
+    todo = [i.nodeid for i in pending]
+    budget = config.getoption("--guest-timeout") * kernel.slowdown
+    for boot in range(1, MAX_GUEST_BOOTS + 1):
+        rundir = Path(tempfile.mkdtemp(prefix="guest-run-", dir=paths.cache_dir()))
+        guest = vm.GuestVM(kernel, rwdirs=[rundir])
+        accel = guest.accel or vm.detect_accel(kernel)
+        _write(config, f"ovpn-dco: booting {kernel.release} ({accel}) for {len(todo)} guest tests")
+        run = guest.run(
+            _guest_command(config, result.module, debug.module, rundir, todo),
+            timeout=budget,
+            on_output=lambda line: _write(config, f"[guest] {line}"),
+        )
+        budget -= run.seconds
+        path = rundir / "results.jsonl"
+        records = [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+        if kernel.debug:
+            kernelcheck.record(config, rundir, run.console)
+        shutil.rmtree(rundir, ignore_errors=True)
+        results.update(merge_results(records))
+        todo = [n for n in todo if n not in results]
+        report = guest_death_report(run)
+        config.stash[_FAILURE] = report
+        if not run.timed_out and run.returncode in (0, 1):
+            return  # pytest ended in the guest (1: some tests failed); any test not reported was not run
+        victim = last_started(records)
+        if victim is None:
+            _write(config, f"ovpn-dco: the guest died before its first test\n{report}")
+            return
+        # the test running when the guest died fails with the guest's last console lines
+        results[victim] = {
+            "nodeid": victim,
+            "when": "call",
+            "outcome": "failed",
+            "longrepr": f"the guest died while this test ran (or in its teardown): {report}",
+        }
+        todo = [n for n in todo if n != victim]
+        _write(config, f"ovpn-dco: the guest died in {victim}\n{report}")
+        if not todo or run.timed_out or budget <= 60:
+            break
+        if boot < MAX_GUEST_BOOTS:
+            _write(config, f"ovpn-dco: {len(todo)} guest tests left: booting a new guest for them")
+    if todo:
+        config.stash[_FAILURE] = (
+            f"not run: the guest died {MAX_GUEST_BOOTS} times or ran out of time; the last death:\n"
+            + config.stash[_FAILURE]
+        )
 
 
 @pytest.hookimpl(wrapper=True)
@@ -232,6 +280,19 @@ def pytest_runtestloop(session: pytest.Session) -> Any:
             config.stash[_FAILURE] = str(exc)
             _write(config, f"ovpn-dco: {exc}")
     return (yield)
+
+
+def _record(path: str, rec: dict[str, Any]) -> None:
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write(json.dumps(rec) + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())  # on the host's disk even if the guest dies right after
+
+
+def pytest_runtest_logstart(nodeid: str, location: tuple[str, int | None, str]) -> None:
+    path = os.environ.get(RESULTS_ENV)
+    if in_guest() and path:
+        _record(path, {"nodeid": nodeid, "when": "setup", "outcome": STARTED, "longrepr": ""})
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
@@ -248,6 +309,4 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     for name, text in report.sections:  # e.g. the OpenVPN logs of a failed test
         if name.startswith("harness: "):
             longrepr += f"\n----- {name.removeprefix('harness: ')} -----\n{text}"
-    rec = {"nodeid": report.nodeid, "when": report.when, "outcome": report.outcome, "longrepr": longrepr}
-    with open(path, "a", encoding="utf-8") as fh:
-        fh.write(json.dumps(rec) + "\n")
+    _record(path, {"nodeid": report.nodeid, "when": report.when, "outcome": report.outcome, "longrepr": longrepr})

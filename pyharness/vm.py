@@ -17,9 +17,11 @@ import subprocess
 import tempfile
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 from . import paths
 from .kernels import Kernel
@@ -33,6 +35,7 @@ PROBE_SECONDS = 8.0
 MAX_INLINE_COMMAND = 512
 C_VIRTIOFSD = Path("/usr/lib/qemu/virtiofsd")
 VERBOSE_ENV = "OVPN_DCO_GUEST_CONSOLE"
+CONSOLE_LINES = 400
 
 
 @dataclass
@@ -43,6 +46,7 @@ class RunResult:
     output: str
     timed_out: bool = False
     seconds: float = 0.0
+    console: str = ""  # the last CONSOLE_LINES lines of the guest kernel's console (and of vng's messages)
 
     @property
     def ok(self) -> bool:
@@ -188,11 +192,15 @@ class GuestVM:
         ]
         if accel == "tcg":
             args.append("--disable-kvm")
-        if os.environ.get(VERBOSE_ENV) == "1" or self.kernel.debug:
-            args.append("--verbose")  # the guest kernel's console too: oopses and panics
+        # The kernel console always goes to vng's stderr (the command's output to its stdout):
+        # when a guest dies, its last console lines (oops, panic, lockup) are in RunResult.console.
+        args.append("--verbose")
         for d in self.rwdirs:
             args += ["--rwdir", str(d)]
-        args += ["--append", f"modprobe.blacklist={BLACKLIST} {self.kernel.cmdline} {self.append}".strip()]
+        # no_timer_check: a loaded TCG host can make early boot slow enough for the kernel to
+        # decide the emulated IO-APIC timer does not work, and panic ("IO-APIC + timer doesn't work!")
+        extra = f"modprobe.blacklist={BLACKLIST} no_timer_check {self.kernel.cmdline} {self.append}"
+        args += ["--append", " ".join(extra.split())]
         return args + ["--exec", command]
 
     def run(self, command: str, *, timeout: float, on_output: Callable[[str], None] | None = None) -> RunResult:
@@ -212,25 +220,32 @@ class GuestVM:
     def _run(self, command: str, timeout: float, on_output: Callable[[str], None] | None) -> RunResult:
         start = time.monotonic()
         proc = subprocess.Popen(
-            self.command(command),
+            # the command's stderr joins its stdout in the guest: vng's stderr is the console's
+            self.command(f"exec 2>&1; {command}"),
             stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
+            stderr=subprocess.PIPE,
             stdin=subprocess.DEVNULL,
             env=_environment(),
             start_new_session=True,
         )
         lines: list[str] = []
+        console: deque[str] = deque(maxlen=CONSOLE_LINES)
+        show_console = os.environ.get(VERBOSE_ENV) == "1"
 
-        def reader() -> None:
-            assert proc.stdout is not None
-            for raw in iter(proc.stdout.readline, b""):
+        def reader(stream: IO[bytes] | None, sink: deque[str] | list[str], show: bool) -> None:
+            assert stream is not None
+            for raw in iter(stream.readline, b""):
                 line = raw.decode(errors="replace").rstrip("\r\n")
-                lines.append(line)
-                if on_output:
+                sink.append(line)
+                if on_output and show:
                     on_output(line)
 
-        t = threading.Thread(target=reader, daemon=True)
-        t.start()
+        readers = [
+            threading.Thread(target=reader, args=(proc.stdout, lines, True), daemon=True),
+            threading.Thread(target=reader, args=(proc.stderr, console, show_console), daemon=True),
+        ]
+        for t in readers:
+            t.start()
         timed_out = False
         previous = _terminate_as_exception()
         try:
@@ -239,7 +254,8 @@ class GuestVM:
             timed_out = True
         finally:
             _kill_group(proc)
-            t.join(5)
+            for t in readers:
+                t.join(5)
             _restore_signals(previous)
         seconds = time.monotonic() - start
         if timed_out:
@@ -247,5 +263,5 @@ class GuestVM:
             lines.append(msg)
             if on_output:
                 on_output(msg)
-            return RunResult(124, "\n".join(lines), True, seconds)
-        return RunResult(proc.returncode, "\n".join(lines), False, seconds)
+            return RunResult(124, "\n".join(lines), True, seconds, "\n".join(console))
+        return RunResult(proc.returncode, "\n".join(lines), False, seconds, "\n".join(console))

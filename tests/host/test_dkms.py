@@ -27,8 +27,16 @@ def module_version() -> str:
     return m.group(1)
 
 
+def outside_make(env: dict[str, str] | None = None) -> dict[str, str]:
+    """``env`` (default: ours) without what an outer ``make`` passes down (e.g. -w from ``make -C``)."""
+    base = dict(os.environ if env is None else env)
+    for var in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES"):
+        base.pop(var, None)
+    return base
+
+
 def run(*argv: str, env: dict[str, str] | None = None) -> str:
-    proc = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    proc = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=outside_make(env))
     assert proc.returncode == 0, f"{' '.join(argv)}:\n{proc.stdout}"
     return proc.stdout
 

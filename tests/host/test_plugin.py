@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
 import pytest
 
-from pyharness import plugin
+from pyharness import plugin, vm
 
 pytest_plugins = ["pytester"]
 
@@ -90,4 +92,105 @@ def test_guest_mode_runs_only_guest_tests(pytester, monkeypatch):
     result = pytester.runpytest("-p", "pyharness.plugin")
     result.assert_outcomes(passed=1, deselected=1)
     recs = [json.loads(line) for line in results.read_text().splitlines()]
-    assert recs == [{"nodeid": "test_mix.py::test_g", "when": "call", "outcome": "passed", "longrepr": ""}]
+    assert recs == [
+        {"nodeid": "test_mix.py::test_g", "when": "setup", "outcome": plugin.STARTED, "longrepr": ""},
+        {"nodeid": "test_mix.py::test_g", "when": "call", "outcome": "passed", "longrepr": ""},
+    ]
+
+
+DYING_GUEST_TESTS = """
+import pytest
+
+pytestmark = pytest.mark.guest
+
+def test_a():
+    pass
+
+def test_b_kills_the_guest():
+    pass
+
+def test_c():
+    pass
+
+def test_d():
+    pass
+"""
+
+
+FAKE_KERNEL = type("FakeKernel", (), {"release": "6.1-test", "debug": False, "slowdown": 1.0, "cmdline": ""})()
+
+
+class FakeBuild:
+    module = Path("/nonexistent/ovpn-dco.ko")
+    warnings: list[str] = []
+
+
+def test_a_guest_death_fails_one_test_with_the_console_and_the_rest_run_in_a_new_guest(pytester, monkeypatch):
+    """The test running when the guest died fails with the kernel's last words; the others still run."""
+    pytester.makepyfile(test_dying=DYING_GUEST_TESTS)
+    boots: list[list[str]] = []
+
+    class FakeGuest:
+        def __init__(self, kernel: object, rwdirs: list[Path]) -> None:
+            self.accel = "tcg"
+
+        def run(self, command: str, *, timeout: float, on_output: object) -> vm.RunResult:
+            results = Path(re.search(r"OVPN_DCO_RESULTS=(\S+)", command)[1])
+            ids = Path(re.search(r"@(\S+)", command)[1]).read_text().split()
+            boots.append([i.split("::")[1] for i in ids])
+            with results.open("a") as fh:
+                for nodeid in ids:
+                    fh.write(json.dumps({"nodeid": nodeid, "when": "setup", "outcome": "started", "longrepr": ""}))
+                    fh.write("\n")
+                    if nodeid.endswith("test_b_kills_the_guest"):
+                        console = "[ 9.1] BUG: soft lockup - CPU#1 stuck for 22s!\n[ 9.2] Kernel panic - not syncing"
+                        return vm.RunResult(255, "test_dying.py ..", False, 42.0, console)
+                    outcome = "failed" if nodeid.endswith("test_d") else "passed"
+                    fh.write(
+                        json.dumps({"nodeid": nodeid, "when": "call", "outcome": outcome, "longrepr": "d says no"})
+                    )
+                    fh.write("\n")
+            return vm.RunResult(1, "1 failed", False, 10.0, "")
+
+    monkeypatch.setattr(plugin, "target_kernel", lambda config: FAKE_KERNEL)
+    monkeypatch.setattr(plugin.build, "build", lambda kernel, debug: FakeBuild())
+    monkeypatch.setattr(plugin.vm, "GuestVM", FakeGuest)
+    monkeypatch.setattr(plugin.paths, "cache_dir", lambda: pytester.path)
+    result = pytester.runpytest("-p", "pyharness.plugin")
+    result.assert_outcomes(passed=2, failed=2)
+    assert boots == [["test_a", "test_b_kills_the_guest", "test_c", "test_d"], ["test_c", "test_d"]]
+    result.stdout.fnmatch_lines(
+        [
+            "*the guest died while this test ran*guest exited with status 255 (ended) after 42 s*",
+            "*BUG: soft lockup - CPU#1 stuck for 22s!*",
+            "*d says no*",
+        ]
+    )
+
+
+def test_a_guest_that_keeps_dying_stops_after_max_boots(pytester, monkeypatch):
+    """Every boot dies in its first test: MAX_GUEST_BOOTS guests, the rest reported as not run."""
+    pytester.makepyfile(test_dying=DYING_GUEST_TESTS.replace("def test_d", "def test_e():\n    pass\n\ndef test_d"))
+    boots: list[int] = []
+
+    class AlwaysDying:
+        def __init__(self, kernel: object, rwdirs: list[Path]) -> None:
+            self.accel = "tcg"
+
+        def run(self, command: str, *, timeout: float, on_output: object) -> vm.RunResult:
+            results = Path(re.search(r"OVPN_DCO_RESULTS=(\S+)", command)[1])
+            first = Path(re.search(r"@(\S+)", command)[1]).read_text().split()[0]
+            boots.append(1)
+            results.write_text(json.dumps({"nodeid": first, "when": "setup", "outcome": "started", "longrepr": ""}))
+            return vm.RunResult(255, "", False, 5.0, "[ 1.0] Oops: 0000")
+
+    monkeypatch.setattr(plugin, "target_kernel", lambda config: FAKE_KERNEL)
+    monkeypatch.setattr(plugin.build, "build", lambda kernel, debug: FakeBuild())
+    monkeypatch.setattr(plugin.vm, "GuestVM", AlwaysDying)
+    monkeypatch.setattr(plugin.paths, "cache_dir", lambda: pytester.path)
+    result = pytester.runpytest("-p", "pyharness.plugin")
+    result.assert_outcomes(failed=5)
+    assert len(boots) == plugin.MAX_GUEST_BOOTS
+    result.stdout.fnmatch_lines(
+        ["*no result from the guest: not run: the guest died 4 times or ran out of time*", "*Oops: 0000*"]
+    )

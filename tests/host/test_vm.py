@@ -40,13 +40,32 @@ def test_probe_result_is_one_of_the_two_accelerators(kernel, monkeypatch, tmp_pa
     assert (tmp_path / f"accel-{vm._boot_id()}").read_text().strip() == accel
 
 
-def test_guest_command_status_and_output(kernel):
+def test_guest_command_status_and_output(kernel, monkeypatch):
+    """The command's stdout and stderr are its output; the kernel's console is kept apart."""
+    monkeypatch.delenv(vm.VERBOSE_ENV, raising=False)
     lines: list[str] = []
-    result = vm.GuestVM(kernel).run("uname -r; id -u; exit 7", timeout=300, on_output=lines.append)
+    result = vm.GuestVM(kernel).run(
+        "uname -r; id -u; echo to-stderr >&2; echo console-marker > /dev/kmsg; exit 7",
+        timeout=300,
+        on_output=lines.append,
+    )
     assert result.returncode == 7
     assert not result.timed_out
     assert kernel.release in lines
     assert "0" in lines
+    assert "to-stderr" in lines
+    assert not any("console-marker" in line or "Linux version" in line for line in lines)
+    assert "Linux version" in result.console
+    assert "console-marker" in result.console
+
+
+def test_a_guest_kernel_crash_is_on_the_console(kernel):
+    """A guest that dies: its status says so and the oops is in RunResult.console (not lost)."""
+    result = vm.GuestVM(kernel).run("echo c > /proc/sysrq-trigger; sleep 30", timeout=300)
+    assert not result.ok
+    assert not result.timed_out
+    assert "sysrq: Trigger a crash" in result.console
+    assert "Kernel panic - not syncing" in result.console
 
 
 def test_long_command_runs_whole(kernel):
