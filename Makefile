@@ -9,18 +9,22 @@
 #   make dkms-install    copy the sources to /usr/src/ovpn-dco-VERSION, dkms add/build/install
 #   make dkms-remove     dkms remove --all, and the sources from /usr/src
 #   make matrix          the test suite on every kernel of the matrix; README table
+#   make check-debug     the whole suite on the debug kernel (KASAN, lockdep, kmemleak...; built once, cached)
+#   make fuzz            netlink and packet fuzzers, 100,000+ each, in one guest; figures in fuzz/results.json
+#   make races           race tests x10 iterations (RACES_ARGS="--scale N"); figures/races.json
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 VENV ?= $(CURDIR)/.venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
+RACES_ARGS ?=
 VERSION := $(shell sed -n 's/^\#define OVPN_DRV_VERSION[[:space:]]*"\(.*\)"/\1/p' $(CURDIR)/kernel/main.h)
 # what DKMS needs of the tree, and where dkms-src puts it
 DKMS_FILES := dkms.conf Makefile Kconfig kernel/Kbuild kernel/Makefile kernel/*.[ch] uapi/linux/*.h
 DKMS_SRC ?= $(DESTDIR)/usr/src/ovpn-dco-$(VERSION)
 KERNELRELEASE_OF_KDIR = $(notdir $(patsubst %/build,%,$(KDIR)))
 
-.PHONY: all modules clean demo test lint install bench-scale checkpatch matrix dkms-src dkms-install dkms-remove version
+.PHONY: all modules clean demo test lint install bench-scale checkpatch matrix dkms-src dkms-install dkms-remove version check-debug fuzz races
 
 all: modules
 
@@ -64,8 +68,20 @@ lint:
 matrix:
 	$(PY) -m pyharness.matrix_run $(PYTEST_ARGS)
 
+# fails on any WARN, BUG, KASAN/UBSAN report, lockdep or RCU splat, or kmemleak report
+check-debug:
+	$(PY) -m pyharness.debugkernel
+	$(PY) -m pytest --kernel debug $(PYTEST_ARGS)
+
+races:
+	$(PY) -m pyharness.races_run $(RACES_ARGS)
+
 bench-scale:
 	$(PY) -m pyharness.cli bench-scale
+
+FUZZ_SEED ?=
+fuzz:
+	$(PY) -m pyharness.cli fuzz --out fuzz $(if $(FUZZ_SEED),--seed $(FUZZ_SEED))
 
 checkpatch:
 	bash scripts/checkpatch.sh

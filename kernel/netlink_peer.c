@@ -153,12 +153,16 @@ static int ovpn_nl_parse_bind(struct ovpn_nl_req *req, struct sock *sk,
  * ovpn_nl_new_peer - NEW_PEER: add a peer
  * @req: the request
  *
- * The socket descriptor is resolved here, in the caller's context; the
- * peer keeps a reference on the socket, not on its file, which is
- * released before returning. P2P mode: an existing peer is replaced and
- * deleted with reason TEARDOWN. MP mode: the peer needs IPV4 and/or IPV6,
- * and its id and VPN addresses must be free (-EEXIST); UDP peers share
- * the socket. The reply is the plain ACK.
+ * The socket descriptor is resolved here, in the caller's context (its
+ * own file table: a descriptor number of another process means nothing);
+ * the peer keeps a reference on the socket, not on its file, which is
+ * released before returning. The socket may belong to another network
+ * namespace than the device: the encrypted packets then go through the
+ * socket's namespace, the tunnel is in the device's (as with WireGuard).
+ * P2P mode: an existing peer is replaced and deleted with reason
+ * TEARDOWN. MP mode: the peer needs IPV4 and/or IPV6, and its id and VPN
+ * addresses must be free (-EEXIST); UDP peers share the socket. The reply
+ * is the plain ACK.
  *
  * Context: process context.
  * Return: 0 or a negative errno, with an extack message.
@@ -845,7 +849,10 @@ int ovpn_nl_packet(struct ovpn_nl_req *req)
 	ret = ovpn_send_transport(peer, skb);
 	local_bh_enable();
 
-	if (ret)
+	if (ret == -EMSGSIZE)
+		NL_SET_ERR_MSG(req->extack,
+			       "packet too big for the peer's transport");
+	else if (ret)
 		NL_SET_ERR_MSG(req->extack, "cannot send the packet to the peer");
 out:
 	ovpn_peer_put(peer);

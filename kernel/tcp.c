@@ -46,7 +46,8 @@
  *
  * Lifetime. struct ovpn_tcp lives as long as its struct ovpn_socket and
  * the tasks inside our recvmsg()/sendmsg() (which may sleep while the
- * socket is detached); each of those holds a module reference too. A
+ * socket is detached); each of those holds a module reference too, as
+ * does our close() while TCP's close, which may linger, runs from it. A
  * scheduled work holds a reference on the struct ovpn_socket, so the
  * socket cannot be detached while a work is pending, and detaching never
  * waits for one.
@@ -963,10 +964,19 @@ static int ovpn_tcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 	return ret;
 }
 
-/* proto.close: userspace closed the socket; its peer goes first */
+/*
+ * proto.close: userspace closed the socket; its peer goes first. TCP's own
+ * close then runs from here and may sleep (SO_LINGER, until the FIN is
+ * acknowledged): a module reference keeps the module loaded until it
+ * returns, so rmmod meanwhile is refused. If the module is already being
+ * unloaded, no reference can be taken: the socket is then held until
+ * TCP's close returns, and the unload waits for it (the socket holds the
+ * device).
+ */
 static void ovpn_tcp_close(struct sock *sk, long timeout)
 {
 	const struct ovpn_tcp_protos *protos = ovpn_tcp_protos_of(sk);
+	bool pinned = try_module_get(THIS_MODULE);
 	struct ovpn_socket *osock;
 
 	rcu_read_lock();
@@ -978,10 +988,18 @@ static void ovpn_tcp_close(struct sock *sk, long timeout)
 	if (osock) {
 		ovpn_peers_del_by_sock(osock->ovpn, osock,
 				       OVPN_NL_REASON_TRANSPORT_DISCONNECT);
-		ovpn_socket_put(osock);
+		if (pinned) {
+			ovpn_socket_put(osock);
+			osock = NULL;
+		}
 	}
 
 	protos->orig_prot->close(sk, timeout);
+
+	if (osock)
+		ovpn_socket_put(osock);
+	if (pinned)
+		module_put(THIS_MODULE);
 }
 
 /* proto.disconnect (connect(AF_UNSPEC)): not while a peer uses it */

@@ -355,6 +355,15 @@ transmit:
 }
 #endif
 
+/* the largest UDP payload a datagram to @family carries: 65535 bytes in all */
+static unsigned int ovpn_udp_max_payload(sa_family_t family)
+{
+	if (family == AF_INET)
+		return IP_MAX_MTU - sizeof(struct iphdr) - sizeof(struct udphdr);
+
+	return IPV6_MAXPLEN - sizeof(struct udphdr);
+}
+
 /**
  * ovpn_udp_send_skb - send a packet to a peer over its UDP socket
  * @peer: the peer
@@ -365,7 +374,8 @@ transmit:
  *
  * Context: bottom halves disabled (the dst_cache is per CPU).
  * Return: 0 if the packet was handed to the IP layer, else a negative
- * errno (the packet is freed).
+ * errno (the packet is freed): -EMSGSIZE if it does not fit in one
+ * datagram (a control packet from userspace; data packets always fit).
  */
 int ovpn_udp_send_skb(struct ovpn_peer *peer, struct sk_buff *skb)
 {
@@ -382,6 +392,12 @@ int ovpn_udp_send_skb(struct ovpn_peer *peer, struct sk_buff *skb)
 	if (unlikely(!osock || !bind)) {
 		/* the peer was deleted meanwhile */
 		ret = -ENOTCONN;
+		goto out;
+	}
+
+	/* the IP and UDP length fields would wrap: never send that */
+	if (unlikely(skb->len > ovpn_udp_max_payload(bind->remote.sa.sa_family))) {
+		ret = -EMSGSIZE;
 		goto out;
 	}
 

@@ -100,6 +100,25 @@ def cmd_bench_scale(args: argparse.Namespace) -> int:
     return _boot_with_module(args, f"{shlex.quote(paths.python())} -m pyharness.scale {args.peers}")
 
 
+def cmd_fuzz(args: argparse.Namespace) -> int:
+    """Both fuzzers at full counts in one guest; figures to OUT/results.json (a writable dir)."""
+    out = Path(args.out).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    kernel = _kernel(args)
+    ko = shlex.quote(str(build.build(kernel).module))
+    seed = [f"--seed {args.seed}"] if args.seed is not None else []
+    run = " ".join(
+        [shlex.quote(paths.python()), "-m pyharness.fuzz_run", f"--messages {args.messages}", f"--udp {args.udp}"]
+        + [f"--tcp {args.tcp}", f"--json {shlex.quote(str(out / 'results.json'))}", *seed]
+    )
+    root = shlex.quote(str(Path(__file__).resolve().parent.parent))
+    script = f'cd {root} && modprobe -a $(modinfo -F depends {ko} | tr , " ") && insmod {ko} && {run}'
+    result = vm.GuestVM(kernel, rwdirs=[out]).run(
+        f"bash -c {shlex.quote(script)}", timeout=args.timeout, on_output=print
+    )
+    return result.returncode
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="ovpn-dco-harness", description=__doc__)
     p.add_argument("--kernel", help="kernel release or prefix (default: Debian 12's 6.1)")
@@ -131,6 +150,14 @@ def parser() -> argparse.ArgumentParser:
     bs.add_argument("--peers", type=int, default=10_000)
     bs.add_argument("--timeout", type=float, default=900)
     bs.set_defaults(func=cmd_bench_scale)
+    fz = sub.add_parser("fuzz", help="boot, then run the netlink and packet fuzzers at full counts")
+    fz.add_argument("--messages", type=int, default=100_000, help="netlink requests")
+    fz.add_argument("--udp", type=int, default=100_000, help="UDP datagrams")
+    fz.add_argument("--tcp", type=int, default=20_000, help="TCP frames (at least)")
+    fz.add_argument("--seed", type=int, default=None, help="replay a run (default: random, printed)")
+    fz.add_argument("--out", default="fuzz", help="directory for results.json")
+    fz.add_argument("--timeout", type=float, default=3600)
+    fz.set_defaults(func=cmd_fuzz)
     ctl.add_commands(sub)
     return p
 

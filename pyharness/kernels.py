@@ -30,6 +30,9 @@ class Kernel:
     build_dir: Path
     config: Path
     chroot: Path | None = None
+    cmdline: str = ""  # extra kernel command line for the guest
+    slowdown: float = 1.0  # how much slower than a stock kernel (debug builds)
+    debug: bool = False  # the debug kernel: its log is checked for splats and leaks after a run
 
     @property
     def make_dir(self) -> Path:
@@ -68,11 +71,13 @@ def select(wanted: str | None = None, candidates: list[Kernel] | None = None) ->
     or the default (Debian 12's 6.1). Releases are looked up among the installed kernels
     and those of the matrix already in the cache."""
     if candidates is None:
-        from . import matrix  # matrix builds on this module
+        from . import debugkernel, matrix  # both build on this module
 
         if wanted in matrix.NAMES:
             return matrix.prepare(wanted)
-        pool = installed() + matrix.cached()
+        if wanted == debugkernel.NAME:
+            return debugkernel.prepare()
+        pool = installed() + matrix.cached() + debugkernel.cached()
     else:
         pool = candidates
     prefix = wanted or DEFAULT_SERIES
@@ -81,12 +86,13 @@ def select(wanted: str | None = None, candidates: list[Kernel] | None = None) ->
         return exact[0]
     # a prefix ends at a component boundary: "6.1" is 6.1.0-56, not 6.12.95
     boundary = r"(?![0-9])" if prefix[-1:].isdigit() else ""
-    matches = [k for k in pool if re.match(re.escape(prefix) + boundary, k.release)]
+    # the debug kernel only by its exact release or by name ("debug")
+    matches = [k for k in pool if not k.debug and re.match(re.escape(prefix) + boundary, k.release)]
     if not matches:
         have = ", ".join(k.release for k in pool) or "none"
         raise KernelNotFound(
             f"no kernel matching {prefix!r} with image, headers and config (have: {have}); "
             "run scripts/setup.sh to install the default kernel, or name one of the matrix "
-            "(bookworm, bookworm-backports, trixie, sid) to fetch it"
+            "(bookworm, bookworm-backports, trixie, sid) to fetch it, or debug to build the debug kernel"
         )
     return matches[-1]

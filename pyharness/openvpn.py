@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from . import link, netns
+from . import link, netns, timing
 from .consts import DCO_V2
 from .ovpn import OvpnClient, PeerInfo
 
@@ -259,6 +259,7 @@ class Process:
     def wait_for(self, pattern: str, timeout: float = 60.0, count: int = 1) -> re.Match[str]:
         """Wait until ``pattern`` (a regex) has matched the log ``count`` times; return the last match."""
         rx = re.compile(pattern)
+        timeout = timing.scaled(timeout)  # a debug kernel is slower at everything OpenVPN asks of it
         deadline = time.monotonic() + timeout
         while True:
             found = list(rx.finditer(self.log))
@@ -468,6 +469,7 @@ def wait_status_clients(path: Path, names: Iterable[str], timeout: float = 10.0)
     The file is rewritten periodically; a client shows up in it before its address is assigned.
     """
     want = sorted(names)
+    timeout = timing.scaled(timeout)
     deadline = time.monotonic() + timeout
     while True:
         rows = status_clients(path) if path.exists() else {}

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from . import build, kernels, paths, vm
+from . import build, kernelcheck, kernels, paths, timing, vm
 
 GUEST_ENV = "OVPN_DCO_GUEST"
 RESULTS_ENV = "OVPN_DCO_RESULTS"
@@ -55,6 +55,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", f"{UPSTREAM_OVPN_MARK}: needs the in-tree ovpn module (CONFIG_OVPN, 6.16+); deselected without it"
     )
+    config.addinivalue_line("markers", f"{kernelcheck.MARK}: checks the debug kernel itself; deselected on others")
 
 
 def target_kernel(config: pytest.Config) -> kernels.Kernel:
@@ -135,12 +136,16 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         items[:] = keep
         return
     deselect_without_upstream_ovpn(config, items)
+    if note := kernelcheck.deselect(config, items):
+        _write(config, note)
     pending = []
     for idx, item in enumerate(items):
         if is_guest_item(item):
             items[idx] = _placeholder(item)
             pending.append(items[idx])
     config.stash[_PENDING] = pending
+    if pending and kernelcheck.wanted(config):
+        kernelcheck.add_item(session, items)
 
 
 def _write(config: pytest.Config, text: str) -> None:
@@ -152,6 +157,7 @@ def _write(config: pytest.Config, text: str) -> None:
 
 
 def _guest_command(config: pytest.Config, module: Path, debug_module: Path, rundir: Path, nodeids: list[str]) -> str:
+    kernel = target_kernel(config)
     ids = rundir / "nodeids"
     ids.write_text("\n".join(nodeids) + "\n")
     env = {
@@ -162,11 +168,13 @@ def _guest_command(config: pytest.Config, module: Path, debug_module: Path, rund
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONUNBUFFERED": "1",
         "TMPDIR": str(rundir),
+        timing.SLOWDOWN_ENV: str(kernel.slowdown),
     }
     verbosity = ["-v"] if config.option.verbose > 0 else []
     pytest_cmd = [paths.python(), "-m", "pytest", "-p", "no:cacheprovider", "-rfE", "--color=no", *verbosity, f"@{ids}"]
     assigns = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
-    return f"cd {shlex.quote(str(config.rootpath))} && env {assigns} {shlex.join(pytest_cmd)}"
+    command = f"cd {shlex.quote(str(config.rootpath))} && env {assigns} {shlex.join(pytest_cmd)}"
+    return kernelcheck.wrap(command, rundir, env) if kernel.debug else command
 
 
 _RANK = {"passed": 0, "skipped": 1, "failed": 2}
@@ -215,7 +223,7 @@ def _run_guest(config: pytest.Config, pending: list[GuestItem]) -> None:
     results: dict[str, dict[str, Any]] = {}
     config.stash[_RESULTS] = results
     todo = [i.nodeid for i in pending]
-    budget = config.getoption("--guest-timeout")
+    budget = config.getoption("--guest-timeout") * kernel.slowdown
     for boot in range(1, MAX_GUEST_BOOTS + 1):
         rundir = Path(tempfile.mkdtemp(prefix="guest-run-", dir=paths.cache_dir()))
         guest = vm.GuestVM(kernel, rwdirs=[rundir])
@@ -225,11 +233,13 @@ def _run_guest(config: pytest.Config, pending: list[GuestItem]) -> None:
             _guest_command(config, result.module, debug.module, rundir, todo),
             timeout=budget,
             on_output=lambda line: _write(config, f"[guest] {line}"),
-            silence=GUEST_SILENCE,
+            silence=GUEST_SILENCE * kernel.slowdown,
         )
         budget -= run.seconds
         path = rundir / "results.jsonl"
         records = [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+        if kernel.debug:
+            kernelcheck.record(config, rundir, run.console)
         shutil.rmtree(rundir, ignore_errors=True)
         results.update(merge_results(records))
         todo = [n for n in todo if n not in results]

@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from . import netns
+from . import netns, timing
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ def ping(ns: str, target: str, count: int = 3, interval: float = 0.2, deadline: 
 
 
 def _wait_listening(ns: str, port: int, timeout: float = 10) -> None:
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + timing.scaled(timeout)
     while time.monotonic() < deadline:
         if f":{port} " in netns.run(ns, "ss", "-Hltn", check=False).stdout:
             return

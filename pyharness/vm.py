@@ -199,7 +199,8 @@ class GuestVM:
             args += ["--rwdir", str(d)]
         # no_timer_check: a loaded TCG host can make early boot slow enough for the kernel to
         # decide the emulated IO-APIC timer does not work, and panic ("IO-APIC + timer doesn't work!")
-        args += ["--append", f"modprobe.blacklist={BLACKLIST} no_timer_check {self.append}".strip()]
+        extra = f"modprobe.blacklist={BLACKLIST} no_timer_check {self.kernel.cmdline} {self.append}"
+        args += ["--append", " ".join(extra.split())]
         return args + ["--exec", command]
 
     def run(

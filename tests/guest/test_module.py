@@ -64,7 +64,13 @@ def test_netns_deletion_removes_its_devices(netns):
     load_module()
 
 
+# kernel/pktid.c ovpn_pktid_selftest(): basic 23, edges 9 + (5 * 2048 + 3006), far jump 16,
+# two random sequences of 10,000 ids against the reference, TX ids 7.
+SELFTEST_CASES = 23 + 9 + 5 * 2048 + 3006 + 16 + 2 * 10_000 + 7
+
+
 def test_debug_build_passes_its_self_tests_at_load():
+    """The debug build checks its replay window and TX ids at load: one summary line, no failure."""
     debug = os.environ.get("OVPN_DCO_DEBUG_KO")
     assert debug, "the plugin passes the debug build in OVPN_DCO_DEBUG_KO"
     sh(f"rmmod {MODULE}")
@@ -75,10 +81,9 @@ def test_debug_build_passes_its_self_tests_at_load():
     finally:
         sh(f"rmmod {MODULE}", check=False)
         load_module()
-    m = re.search(r"ovpn-dco: pktid self-test: (\d+) cases passed", log)
-    assert m, log
-    assert int(m.group(1)) >= 10_000
-    assert "self-test" not in log.replace(m.group(0), "")  # no failing case reported
+    lines = [line.split("] ", 1)[-1] for line in log.splitlines() if "self-test" in line]
+    summary = f"ovpn-dco: pktid self-test: {SELFTEST_CASES} cases run, {SELFTEST_CASES} passed, 0 failed"
+    assert lines == [summary], log
 
 
 def test_tx_packet_id_exhaustion_retires_the_key():

@@ -1,0 +1,30 @@
+"""make races: the guest command it runs and the table of its figures."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+
+from pyharness import races, races_run
+
+
+def test_guest_command_passes_scale_and_figures_file(tmp_path: Path):
+    cmd = races_run.guest_command(Path("/m/ovpn-dco.ko"), Path("/d/ovpn-dco.ko"), tmp_path, 20, ["-k", "flood"])
+    assert f"{races.SCALE_ENV}=20" in cmd
+    assert f"{races.JSON_ENV}={tmp_path / 'races.jsonl'}" in cmd
+    assert cmd.endswith(f"{races_run.TESTS} -k flood")
+
+
+def test_table_has_one_row_per_race_with_its_figures():
+    rec = races.Figures("link_delete_under_flood", iterations=80, packets=123456, operations={"dump": 7})
+    rec.extra["expired"] = 3
+
+    text = races_run.table([asdict(rec)])
+    assert text.splitlines()[2] == "| link_delete_under_flood | 80 | 123,456 | dump 7, expired 3 | 0 | 0 s |"
+
+
+def test_iterations_scale_with_the_environment(monkeypatch):
+    monkeypatch.setenv(races.SCALE_ENV, "50")
+    assert races.iterations(4) == 200
+    monkeypatch.delenv(races.SCALE_ENV)
+    assert races.iterations(4) == 4
