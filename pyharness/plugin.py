@@ -46,7 +46,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--kernel", default=None, help="kernel release (or prefix) to build for and boot; default: Debian 12's 6.1"
     )
-    group.addoption("--guest-timeout", type=float, default=1800.0, help="seconds the guest run may take")
+    group.addoption("--guest-timeout", type=float, default=2400.0, help="seconds the guest run may take")
     group.addoption("--debug-module", action="store_true", help="build with CONFIG_OVPN_DCO_DEBUG=y")
 
 
