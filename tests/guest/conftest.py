@@ -123,8 +123,20 @@ def underlay() -> Iterator[topo.Underlay]:
 
 @pytest.fixture
 def wire() -> Iterator[Callable[..., topo.WirePair]]:
-    """Factory of kernel-vs-Python-peer setups (see pyharness.topo.WirePair)."""
-    yield from _factory(topo.WirePair)
+    """Factory of kernel-vs-Python-peer setups (see pyharness.topo.WirePair), with this
+    process pinned to one CPU meanwhile.
+
+    Tests of these setups check what arrives, in order. The stack keeps the order of packets
+    received on one CPU (veth backlog, then our GRO cell, are per CPU); packets this process
+    sends after migrating to another CPU may overtake the earlier ones, with or without
+    ovpn-dco.
+    """
+    cpus = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {min(cpus)})
+    try:
+        yield from _factory(topo.WirePair)
+    finally:
+        os.sched_setaffinity(0, cpus)
 
 
 @pytest.fixture

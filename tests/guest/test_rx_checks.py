@@ -30,19 +30,9 @@ def send_ids(w, ids: list[int]) -> None:
 
 @pytest.fixture
 def rx(wire):
-    """A kernel end and a listener, with this process pinned to one CPU while it sends.
-
-    These tests check delivery order. The stack keeps the order of packets received on one
-    CPU (veth backlog, then our GRO cell, are per CPU); packets this process sends after
-    migrating to another CPU may overtake the earlier ones, with or without ovpn-dco.
-    """
-    cpus = os.sched_getaffinity(0)
-    os.sched_setaffinity(0, {min(cpus)})
-    try:
-        w = wire()
-        yield w, w.listener()
-    finally:
-        os.sched_setaffinity(0, cpus)
+    """A kernel end and a listener (the wire fixture pins this process to one CPU)."""
+    w = wire()
+    yield w, w.listener()
 
 
 def test_fresh_ids_accepted_in_order(rx):
