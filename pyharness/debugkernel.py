@@ -31,6 +31,19 @@ from . import kconfig, kernels, paths
 NAME = "debug"  # what --kernel accepts
 SOURCE_PACKAGE = "linux-source-6.1"
 FRAGMENT = paths.REPO / "scripts" / "debug-kernel.config"
+# The debugging the debug kernel exists for: the fragment asks for each (a host test) and the
+# running kernel has each (tests/guest/test_debug_kernel.py).
+DEBUG_OPTIONS = (
+    "KASAN",
+    "UBSAN",
+    "DEBUG_KMEMLEAK",
+    "PROVE_LOCKING",
+    "PROVE_RCU",
+    "DEBUG_LIST",
+    "DEBUG_ATOMIC_SLEEP",
+    "DEBUG_OBJECTS",
+    "PANIC_ON_OOPS",
+)
 # WARN and oops panic the guest (the run then fails with the console shown); vng adds panic=-1.
 # no_timer_check: under a loaded TCG host the slow early boot of this kernel can fail the
 # IO-APIC timer check ("IO-APIC + timer doesn't work!", a panic before any test ran).

@@ -136,19 +136,17 @@ def merge(*groups: list[Finding]) -> list[Finding]:
 
 def session_findings(rundir: Path, console: str) -> tuple[list[Finding], list[str]]:
     """Findings of a debug-kernel guest session, and what the session failed to record."""
-    problems = []
-    recorded: list[Finding] = []
-    kmsg = rundir / KMSG
-    if kmsg.exists():
-        recorded = findings(kmsg.read_text(errors="replace"))
-    else:
-        problems.append(f"no {KMSG}: the guest never started recording its kernel log")
-    leaks: list[Finding] = []
-    report = rundir / KMEMLEAK
-    if report.exists():
-        leaks = findings(report.read_text(errors="replace"))
-    else:
-        problems.append(f"no {KMEMLEAK}: the guest session did not reach its kmemleak scan")
+    problems: list[str] = []
+
+    def read(name: str, missing: str) -> list[Finding]:
+        path = rundir / name
+        if path.exists():
+            return findings(path.read_text(errors="replace"))
+        problems.append(f"no {name}: {missing}")
+        return []
+
+    recorded = read(KMSG, "the guest never started recording its kernel log")
+    leaks = read(KMEMLEAK, "the guest session did not reach its kmemleak scan")
     finished = rundir / FINISHED
     if finished.exists():
         problems += [line for line in finished.read_text().splitlines() if line.startswith("error:")]

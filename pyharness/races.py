@@ -18,7 +18,7 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -284,6 +284,17 @@ class Figures:
             if lp.refused:
                 key = f"{lp.name} (ENOENT)"
                 self.operations[key] = self.operations.get(key, 0) + lp.refused
+
+    def churn(self, main: Loop, beside: Iterable[tuple[str, Callable[[int], None]]], flood: Floods) -> None:
+        """Run ``main`` to its count while the ``beside`` operations loop until it ends, all under
+        ``flood`` (already started, stopped here); their counts and the packets go in the figures."""
+        main.start()
+        others = [Loop(name, op).start() for name, op in beside]
+        main.join()
+        for lp in others:
+            lp.stop()
+        self.packets = flood.stop()
+        self.add_loops(main, *others)
 
     def write(self) -> None:
         path = os.environ.get(JSON_ENV)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pyharness import klog
+from pyharness import debugkernel, klog
 
 pytestmark = pytest.mark.debug_kernel
 
@@ -25,20 +25,7 @@ def running_config() -> dict[str, str]:
     return values
 
 
-@pytest.mark.parametrize(
-    "option",
-    [
-        "KASAN",
-        "UBSAN",
-        "DEBUG_KMEMLEAK",
-        "PROVE_LOCKING",
-        "PROVE_RCU",
-        "DEBUG_LIST",
-        "DEBUG_ATOMIC_SLEEP",
-        "DEBUG_OBJECTS",
-        "PANIC_ON_OOPS",
-    ],
-)
+@pytest.mark.parametrize("option", debugkernel.DEBUG_OPTIONS)
 def test_running_kernel_has(option):
     assert running_config().get(option) == "y"
 

@@ -125,17 +125,12 @@ def test_peer_key_keepalive_and_dump_churn_p2p_under_flood(race):
             cs[3].get_peer(a.ifindex, 1)
 
         flood = floods(t)
-        peers = races.Loop("peer del+new+key", churn_peer, count=n).start()
-        others = [
-            races.Loop(name, op).start()
-            for name, op in (("key new+swap+del", churn_keys), ("set_peer", set_peer), ("get_peer dump", dump))
-        ]
-        peers.join()
-        for lp in others:
-            lp.stop()
-        race.packets = flood.stop()
+        race.churn(
+            races.Loop("peer del+new+key", churn_peer, count=n),
+            (("key new+swap+del", churn_keys), ("set_peer", set_peer), ("get_peer dump", dump)),
+            flood,
+        )
         race.iterations = n
-        race.add_loops(peers, *others)
         churn_peer(n)  # a known state: the original peer and key, fresh replay windows on both ends
         b = t.ends[1]
         b.client.new_key(b.ifindex, 1, KeySlot.PRIMARY, 0, t.keys[1], t.keys[0])
@@ -178,17 +173,12 @@ def test_peer_churn_on_multipeer_device_under_flood(race):
             (star.clients[2].ns, topo.client_vpn4(0)),
             (star.clients[1].ns, topo.client_vpn4(2)),
         )
-        peers = races.Loop("peer new+del x16", churn_peers, count=n).start()
-        others = [
-            races.Loop(name, op).start()
-            for name, op in (("new_key", churn_keys), ("set_peer", set_peer), ("get_peer dump", dump))
-        ]
-        peers.join()
-        for lp in others:
-            lp.stop()
-        race.packets = flood.stop()
+        race.churn(
+            races.Loop("peer new+del x16", churn_peers, count=n),
+            (("new_key", churn_keys), ("set_peer", set_peer), ("get_peer dump", dump)),
+            flood,
+        )
         race.iterations = n * k
-        race.add_loops(peers, *others)
         assert {p.peer_id for p in cs[3].dump_peers(srv.ifindex)} == {1, 2}
         out = star.ping(star.clients[1].ns, topo.client_vpn4(2))
         stats = {n: e.ethtool_stats() for n, e in (("server", srv), ("c1", star.clients[1]), ("c2", star.clients[2]))}
