@@ -88,47 +88,6 @@ def test_unknown_family_name_is_enoent(sock):
     assert exc.value.errno == errno.ENOENT
 
 
-UNPRIVILEGED = r"""
-import json, sys
-from pyharness import nl
-from pyharness.consts import LAYOUTS
-out = {}
-with nl.GenlSocket() as s:
-    for lay in LAYOUTS:
-        fam = s.resolve(lay.family)
-        for cmd in lay.cmd:
-            if cmd.name == "UNSPEC":
-                continue
-            for dump in (False, True):
-                try:
-                    s.request(fam.id, cmd, nl.u32(lay.attr.IFINDEX, int(sys.argv[1])), dump=dump)
-                    res = 0
-                except nl.NetlinkError as e:
-                    res = e.errno
-                out[f"{lay.family}:{cmd.name}:{'dump' if dump else 'do'}"] = res
-print(json.dumps(out))
-"""
-
-
-def test_every_command_needs_cap_net_admin(ovpn_dev):
-    """Every command, as a request and as a dump, is refused without CAP_NET_ADMIN.
-
-    A dump of a command that has no dump operation does not exist at all: 6.1
-    checks the permission first (EPERM), 6.2+ (split ops) looks the operation
-    up first (EOPNOTSUPP, as for a privileged caller). Either way, one answer
-    for all of them, and EPERM for everything that exists.
-    """
-    _, idx = ovpn_dev()
-    setpriv = ["setpriv", "--bounding-set=-net_admin", "--inh-caps=-net_admin"]
-    run = [sys.executable, "-c", UNPRIVILEGED, str(idx)]
-    results = json.loads(subprocess.run(setpriv + run, check=True, capture_output=True, text=True).stdout)
-    assert len(results) == 2 * sum(len(commands(lay)) for lay in LAYOUTS)
-    no_dump = {f"{lay.family}:{cmd.name}:dump" for lay in LAYOUTS for cmd in commands(lay) if cmd.name != "GET_PEER"}
-    assert {k: v for k, v in results.items() if k not in no_dump and v != errno.EPERM} == {}
-    answers = {results[k] for k in no_dump}
-    assert answers in ({errno.EPERM}, {errno.EOPNOTSUPP})
-
-
 def test_privileged_caller_passes_the_permission_check(sock, layout, ovpn_dev):
     _, idx = ovpn_dev()
     for cmd in commands(layout):
