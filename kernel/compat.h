@@ -356,4 +356,46 @@ static inline bool ovpn_compat_sk_task_frag(struct sock *sk, bool use)
 #define system_dfl_wq system_unbound_wq
 #endif
 
+/*
+ * The ChaCha20 library keeps its state in an array of 16 words up to 6.12
+ * and in a struct chacha_state in 7.x (OVPN_COMPAT_CHACHA_STATE: a Kbuild
+ * probe). struct ovpn_chacha holds either; ovpn_chacha20_init() and
+ * ovpn_chacha20_crypt() call the library with it.
+ */
+#include <crypto/chacha.h>
+
+#ifdef OVPN_COMPAT_CHACHA_STATE
+struct ovpn_chacha {
+	struct chacha_state state;
+};
+
+static inline void ovpn_chacha20_init(struct ovpn_chacha *c, const u32 *key,
+				      const u8 *iv)
+{
+	chacha_init(&c->state, key, iv);
+}
+
+static inline void ovpn_chacha20_crypt(struct ovpn_chacha *c, u8 *dst,
+				       const u8 *src, unsigned int len)
+{
+	chacha20_crypt(&c->state, dst, src, len);
+}
+#else
+struct ovpn_chacha {
+	u32 state[CHACHA_STATE_WORDS];
+};
+
+static inline void ovpn_chacha20_init(struct ovpn_chacha *c, const u32 *key,
+				      const u8 *iv)
+{
+	chacha_init(c->state, key, iv);
+}
+
+static inline void ovpn_chacha20_crypt(struct ovpn_chacha *c, u8 *dst,
+				       const u8 *src, unsigned int len)
+{
+	chacha20_crypt(c->state, dst, src, len);
+}
+#endif
+
 #endif /* _NET_OVPN_DCO_COMPAT_H_ */

@@ -31,6 +31,7 @@
 #include <uapi/linux/ovpn_dco_v2.h>
 #endif
 
+#include "crypto_chachapoly.h"
 #include "pktid.h"
 #include "proto.h"
 
@@ -66,8 +67,12 @@ struct ovpn_key_config {
 /**
  * struct ovpn_crypto_key_slot - an installed key
  * @key_id: the key id of its packets
- * @encrypt: AEAD transform of the packets sent
- * @decrypt: AEAD transform of the packets received
+ * @chachapoly: ChaCha20-Poly1305, done with the library functions and
+ *	@chacha_xmit/@chacha_recv; else AES-GCM, with @encrypt/@decrypt
+ * @encrypt: AES-GCM: AEAD transform of the packets sent
+ * @decrypt: AES-GCM: AEAD transform of the packets received
+ * @chacha_xmit: ChaCha20-Poly1305: key words of the packets sent
+ * @chacha_recv: ChaCha20-Poly1305: key words of the packets received
  * @nonce_tail_xmit: nonce tail of the packets sent
  * @nonce_tail_recv: nonce tail of the packets received
  * @pid_xmit: packet ids of the packets sent
@@ -77,8 +82,11 @@ struct ovpn_key_config {
  */
 struct ovpn_crypto_key_slot {
 	u8 key_id;
+	bool chachapoly;
 	struct crypto_aead *encrypt;
 	struct crypto_aead *decrypt;
+	u32 chacha_xmit[OVPN_CHACHAPOLY_KEY_WORDS];
+	u32 chacha_recv[OVPN_CHACHAPOLY_KEY_WORDS];
 	u8 nonce_tail_xmit[OVPN_NONCE_TAIL_SIZE];
 	u8 nonce_tail_recv[OVPN_NONCE_TAIL_SIZE];
 	struct ovpn_pktid_xmit pid_xmit;

@@ -2,20 +2,28 @@
 /*
  * ovpn-dco: OpenVPN data channel offload - AEAD encryption of DATA_V2
  *
- * Packets are encrypted and decrypted in place. The tag sits on the wire
- * between the header and the ciphertext, while the kernel AEAD API wants
- * it after the text: the scatterlist of a request therefore lists
+ * Packets are encrypted and decrypted in place, in two ways:
+ *
+ * - ChaCha20-Poly1305 with the kernel's ChaCha20 and Poly1305 library
+ *   functions (crypto_chachapoly.c) on the linearized packet: synchronous,
+ *   nothing allocated per packet unless the packet must be made linear or
+ *   writable.
+ *
+ * - AES-GCM with a crypto API transform ("gcm(aes)"), so that the AES-NI/
+ *   VAES code or an offload engine does the work. The tag sits on the wire
+ *   between the header and the ciphertext, while the kernel AEAD API wants
+ *   it after the text: the scatterlist of a request therefore lists
  *
  *	header bytes 0..7 (AAD) | bytes 24.. (text) | header bytes 8..23 (tag)
  *
- * The transforms are allocated without restricting them to synchronous
- * implementations: a request may complete later, from the crypto driver's
- * context, and then calls the caller's ovpn_crypto_done_t.
- *
- * Per-packet state (the struct aead_request, the scatterlist and the nonce)
- * is one kmalloc(GFP_ATOMIC) per packet, struct ovpn_aead_ctx. Issue 8
- * replaces it with preallocated or per-CPU space where the request is
- * synchronous.
+ *   The transforms are allocated without restricting them to synchronous
+ *   implementations (on x86 the AES-NI one is "asynchronous": it defers to
+ *   cryptd when the FPU is not usable): a request may complete later, from
+ *   the crypto driver's context, and then calls the caller's
+ *   ovpn_crypto_done_t. That is also why its per-packet state (the struct
+ *   aead_request with the transform's context, the scatterlist and the
+ *   nonce: struct ovpn_aead_ctx) is one kmalloc(GFP_ATOMIC) per packet and
+ *   not per-CPU space: a request that went asynchronous still owns it.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -33,6 +41,7 @@
 #include "compat.h"
 #include "crypto.h"
 #include "crypto_aead.h"
+#include "crypto_chachapoly.h"
 #include "pktid.h"
 #include "proto.h"
 
@@ -46,6 +55,9 @@
 #define OVPN_AEAD_NONCE_SIZE		(OVPN_PKTID_SIZE + OVPN_NONCE_TAIL_SIZE)
 
 static_assert(OVPN_AEAD_AAD_SIZE + OVPN_TAG_SIZE == OVPN_DATA_V2_OVERHEAD);
+static_assert(OVPN_AEAD_AAD_SIZE == OVPN_CHACHAPOLY_AAD_SIZE);
+static_assert(OVPN_AEAD_NONCE_SIZE == OVPN_CHACHAPOLY_NONCE_SIZE);
+static_assert(OVPN_TAG_SIZE == OVPN_CHACHAPOLY_TAG_SIZE);
 
 /**
  * struct ovpn_aead_ctx - state of one encryption or decryption
@@ -117,11 +129,55 @@ static int ovpn_aead_ctx_map(struct ovpn_aead_ctx *ctx, struct sk_buff *skb,
 }
 
 /* the nonce of the packet whose header starts at @hdr */
-static void ovpn_aead_ctx_nonce(struct ovpn_aead_ctx *ctx, const u8 *hdr,
-				const u8 *tail)
+static void ovpn_aead_nonce(u8 *iv, const u8 *hdr, const u8 *tail)
 {
-	memcpy(ctx->iv, hdr + OVPN_OPCODE_SIZE, OVPN_PKTID_SIZE);
-	memcpy(ctx->iv + OVPN_PKTID_SIZE, tail, OVPN_NONCE_TAIL_SIZE);
+	memcpy(iv, hdr + OVPN_OPCODE_SIZE, OVPN_PKTID_SIZE);
+	memcpy(iv + OVPN_PKTID_SIZE, tail, OVPN_NONCE_TAIL_SIZE);
+}
+
+/* the packet id of the packet whose header starts at @hdr */
+static u32 ovpn_aead_pktid(const u8 *hdr)
+{
+	__be32 be_pktid;
+
+	memcpy(&be_pktid, hdr + OVPN_OPCODE_SIZE, OVPN_PKTID_SIZE);
+	return be32_to_cpu(be_pktid);
+}
+
+/* push the DATA_V2 header (its tag still to come) in front of the text */
+static u8 *ovpn_aead_push_header(struct sk_buff *skb,
+				 const struct ovpn_crypto_key_slot *ks,
+				 u32 peer_id, u32 pktid)
+{
+	__be32 be_pktid = cpu_to_be32(pktid);
+	u8 *hdr = skb_push(skb, OVPN_DATA_V2_OVERHEAD);
+
+	hdr[0] = (OVPN_AEAD_OP_DATA_V2 << OVPN_AEAD_OPCODE_SHIFT) | ks->key_id;
+	hdr[1] = peer_id >> 16;
+	hdr[2] = peer_id >> 8;
+	hdr[3] = peer_id;
+	memcpy(hdr + OVPN_OPCODE_SIZE, &be_pktid, OVPN_PKTID_SIZE);
+	return hdr;
+}
+
+/* ChaCha20-Poly1305: encrypt the linearized packet, push the header */
+static int ovpn_chachapoly_encrypt_skb(struct ovpn_crypto_key_slot *ks,
+				       u32 peer_id, u32 pktid,
+				       struct sk_buff *skb)
+{
+	unsigned int len = skb->len;
+	u8 nonce[OVPN_AEAD_NONCE_SIZE];
+	u8 *hdr;
+
+	if (unlikely(skb_linearize_cow(skb)))
+		return -ENOMEM;
+
+	hdr = ovpn_aead_push_header(skb, ks, peer_id, pktid);
+	ovpn_aead_nonce(nonce, hdr, ks->nonce_tail_xmit);
+	ovpn_chachapoly_seal(ks->chacha_xmit, nonce, hdr,
+			     hdr + OVPN_DATA_V2_OVERHEAD, len,
+			     hdr + OVPN_AEAD_AAD_SIZE);
+	return 0;
 }
 
 /* the operation starts: it holds the key slot until ovpn_aead_ctx_end() */
@@ -205,7 +261,6 @@ int ovpn_aead_encrypt(struct ovpn_crypto_key_slot *ks, u32 peer_id,
 	struct ovpn_aead_ctx *ctx;
 	struct sk_buff *trailer;
 	int nfrags, ret;
-	__be32 be_pktid;
 	u32 pktid;
 	u8 *hdr;
 
@@ -217,6 +272,9 @@ int ovpn_aead_encrypt(struct ovpn_crypto_key_slot *ks, u32 peer_id,
 	if (unlikely(skb_cow_head(skb, OVPN_DATA_V2_OVERHEAD)))
 		return -ENOMEM;
 
+	if (ks->chachapoly)
+		return ovpn_chachapoly_encrypt_skb(ks, peer_id, pktid, skb);
+
 	/* writable data, frags pulled in; the number of pieces of data */
 	nfrags = skb_cow_data(skb, 0, &trailer);
 	if (unlikely(nfrags < 0))
@@ -226,21 +284,14 @@ int ovpn_aead_encrypt(struct ovpn_crypto_key_slot *ks, u32 peer_id,
 	if (unlikely(!ctx))
 		return -ENOMEM;
 
-	hdr = skb_push(skb, OVPN_DATA_V2_OVERHEAD);
-	hdr[0] = (OVPN_AEAD_OP_DATA_V2 << OVPN_AEAD_OPCODE_SHIFT) | ks->key_id;
-	hdr[1] = peer_id >> 16;
-	hdr[2] = peer_id >> 8;
-	hdr[3] = peer_id;
-	be_pktid = cpu_to_be32(pktid);
-	memcpy(hdr + OVPN_OPCODE_SIZE, &be_pktid, OVPN_PKTID_SIZE);
-
+	hdr = ovpn_aead_push_header(skb, ks, peer_id, pktid);
 	ret = ovpn_aead_ctx_map(ctx, skb, len);
 	if (unlikely(ret)) {
 		kfree(ctx);
 		return ret;
 	}
 
-	ovpn_aead_ctx_nonce(ctx, hdr, ks->nonce_tail_xmit);
+	ovpn_aead_nonce(ctx->iv, hdr, ks->nonce_tail_xmit);
 	aead_request_set_callback(ctx->req, CRYPTO_TFM_REQ_MAY_BACKLOG,
 				  ovpn_aead_encrypt_done_cb, ctx);
 	aead_request_set_crypt(ctx->req, ctx->sg, ctx->sg, len, ctx->iv);
@@ -259,14 +310,13 @@ int ovpn_aead_encrypt(struct ovpn_crypto_key_slot *ks, u32 peer_id,
  * After the transform: the replay check, only for an authentic packet,
  * then the header goes. Returns the result of ovpn_aead_decrypt().
  */
-static int ovpn_aead_decrypt_finish(struct ovpn_aead_ctx *ctx, int err)
+static int ovpn_aead_decrypt_finish(struct ovpn_crypto_key_slot *ks,
+				    struct sk_buff *skb, u32 pktid, int err)
 {
-	struct sk_buff *skb = ctx->skb;
-
 	if (unlikely(err))
 		return err;
 
-	err = ovpn_pktid_recv(&ctx->ks->pid_recv, ctx->pktid);
+	err = ovpn_pktid_recv(&ks->pid_recv, pktid);
 	if (unlikely(err))
 		return err;
 
@@ -284,10 +334,30 @@ static void ovpn_aead_decrypt_done(void *data, int err)
 	if (err == -EINPROGRESS)
 		return;
 
-	ovpn_aead_ctx_complete(ctx, ovpn_aead_decrypt_finish(ctx, err));
+	ovpn_aead_ctx_complete(ctx, ovpn_aead_decrypt_finish(ctx->ks, ctx->skb,
+							     ctx->pktid, err));
 }
 
 OVPN_COMPAT_CRYPTO_DONE(ovpn_aead_decrypt_done_cb, ovpn_aead_decrypt_done)
+
+/* ChaCha20-Poly1305: authenticate and decrypt the linearized packet */
+static int ovpn_chachapoly_decrypt_skb(struct ovpn_crypto_key_slot *ks,
+				       struct sk_buff *skb, unsigned int len)
+{
+	u8 nonce[OVPN_AEAD_NONCE_SIZE];
+	u8 *hdr;
+	int ret;
+
+	if (unlikely(skb_linearize_cow(skb)))
+		return -ENOMEM;
+
+	hdr = skb->data;
+	ovpn_aead_nonce(nonce, hdr, ks->nonce_tail_recv);
+	ret = ovpn_chachapoly_open(ks->chacha_recv, nonce, hdr,
+				   hdr + OVPN_DATA_V2_OVERHEAD, len,
+				   hdr + OVPN_AEAD_AAD_SIZE);
+	return ovpn_aead_decrypt_finish(ks, skb, ovpn_aead_pktid(hdr), ret);
+}
 
 /**
  * ovpn_aead_decrypt - authenticate and decrypt a DATA_V2 packet
@@ -317,11 +387,13 @@ int ovpn_aead_decrypt(struct ovpn_crypto_key_slot *ks, struct sk_buff *skb,
 	struct sk_buff *trailer;
 	unsigned int len;
 	int nfrags, ret;
-	__be32 be_pktid;
 
 	if (unlikely(skb->len < OVPN_DATA_V2_OVERHEAD))
 		return -EINVAL;
 	len = skb->len - OVPN_DATA_V2_OVERHEAD;
+
+	if (ks->chachapoly)
+		return ovpn_chachapoly_decrypt_skb(ks, skb, len);
 
 	/* the header in the linear part, so that it can be mapped and pulled */
 	if (unlikely(!pskb_may_pull(skb, OVPN_DATA_V2_OVERHEAD)))
@@ -341,9 +413,8 @@ int ovpn_aead_decrypt(struct ovpn_crypto_key_slot *ks, struct sk_buff *skb,
 		return ret;
 	}
 
-	ovpn_aead_ctx_nonce(ctx, skb->data, ks->nonce_tail_recv);
-	memcpy(&be_pktid, ctx->iv, OVPN_PKTID_SIZE);
-	ctx->pktid = be32_to_cpu(be_pktid);
+	ovpn_aead_nonce(ctx->iv, skb->data, ks->nonce_tail_recv);
+	ctx->pktid = ovpn_aead_pktid(skb->data);
 	aead_request_set_callback(ctx->req, CRYPTO_TFM_REQ_MAY_BACKLOG,
 				  ovpn_aead_decrypt_done_cb, ctx);
 	/* the text to decrypt includes the tag */
@@ -356,7 +427,7 @@ int ovpn_aead_decrypt(struct ovpn_crypto_key_slot *ks, struct sk_buff *skb,
 	if (ovpn_aead_in_progress(ret))
 		return -EINPROGRESS;
 
-	ret = ovpn_aead_decrypt_finish(ctx, ret);
+	ret = ovpn_aead_decrypt_finish(ks, skb, ctx->pktid, ret);
 	ovpn_crypto_key_slot_put(ovpn_aead_ctx_end(ctx));
 	return ret;
 }
@@ -424,15 +495,34 @@ static bool ovpn_aead_key_size_ok(enum ovpn_cipher_alg alg, size_t size,
 	}
 }
 
+/* AES-GCM: the transforms of both directions; freed by the caller */
+static int ovpn_aead_tfms_new(struct ovpn_crypto_key_slot *ks,
+			      const struct ovpn_key_config *kc,
+			      struct netlink_ext_ack *extack)
+{
+	struct crypto_aead *tfm;
+
+	tfm = ovpn_aead_tfm_new("gcm(aes)", &kc->encrypt, extack);
+	if (IS_ERR(tfm))
+		return PTR_ERR(tfm);
+	ks->encrypt = tfm;
+
+	tfm = ovpn_aead_tfm_new("gcm(aes)", &kc->decrypt, extack);
+	if (IS_ERR(tfm))
+		return PTR_ERR(tfm);
+	ks->decrypt = tfm;
+	return 0;
+}
+
 /**
  * ovpn_aead_crypto_key_slot_new - a key slot for a key from userspace
  * @kc: the key: cipher, key id, material of both directions
  * @extack: where to report errors; may be NULL
  *
- * Checks the key sizes (AES-GCM 16, 24 or 32 bytes, ChaCha20-Poly1305 32)
- * and allocates and keys the transforms ("gcm(aes)" or
- * "rfc7539(chacha20,poly1305)", 16-byte tag). The slot starts with one
- * reference, packet ids from 1 and an empty replay window.
+ * Checks the key sizes (AES-GCM 16, 24 or 32 bytes, ChaCha20-Poly1305 32).
+ * AES-GCM: allocates and keys the transforms ("gcm(aes)", 16-byte tag);
+ * ChaCha20-Poly1305: keeps the keys for the library functions. The slot
+ * starts with one reference, packet ids from 1 and an empty replay window.
  *
  * Context: process context, may sleep.
  * Return: the key slot, or an ERR_PTR(): -EINVAL for a bad key size or
@@ -443,7 +533,6 @@ ovpn_aead_crypto_key_slot_new(const struct ovpn_key_config *kc,
 			      struct netlink_ext_ack *extack)
 {
 	struct ovpn_crypto_key_slot *ks;
-	const char *alg_name;
 	int ret;
 
 	if (!ovpn_aead_key_size_ok(kc->cipher_alg, kc->encrypt.cipher_key_size,
@@ -457,27 +546,21 @@ ovpn_aead_crypto_key_slot_new(const struct ovpn_key_config *kc,
 		return ERR_PTR(-EINVAL);
 	}
 
-	if (kc->cipher_alg == OVPN_CIPHER_ALG_AES_GCM)
-		alg_name = "gcm(aes)";
-	else
-		alg_name = "rfc7539(chacha20,poly1305)";
-
 	ks = kzalloc(sizeof(*ks), GFP_KERNEL);
 	if (!ks)
 		return ERR_PTR(-ENOMEM);
 
-	ks->encrypt = ovpn_aead_tfm_new(alg_name, &kc->encrypt, extack);
-	if (IS_ERR(ks->encrypt)) {
-		ret = PTR_ERR(ks->encrypt);
-		ks->encrypt = NULL;
-		goto err_free;
-	}
-
-	ks->decrypt = ovpn_aead_tfm_new(alg_name, &kc->decrypt, extack);
-	if (IS_ERR(ks->decrypt)) {
-		ret = PTR_ERR(ks->decrypt);
-		ks->decrypt = NULL;
-		goto err_free;
+	if (kc->cipher_alg == OVPN_CIPHER_ALG_CHACHA20_POLY1305) {
+		/* library functions: nothing to allocate */
+		ks->chachapoly = true;
+		ovpn_chachapoly_key(ks->chacha_xmit, kc->encrypt.cipher_key);
+		ovpn_chachapoly_key(ks->chacha_recv, kc->decrypt.cipher_key);
+	} else {
+		ret = ovpn_aead_tfms_new(ks, kc, extack);
+		if (ret) {
+			ovpn_aead_crypto_key_slot_destroy(ks);
+			return ERR_PTR(ret);
+		}
 	}
 
 	ks->key_id = kc->key_id;
@@ -489,10 +572,6 @@ ovpn_aead_crypto_key_slot_new(const struct ovpn_key_config *kc,
 	ovpn_pktid_recv_init(&ks->pid_recv);
 	kref_init(&ks->refcount);
 	return ks;
-
-err_free:
-	ovpn_aead_crypto_key_slot_destroy(ks);
-	return ERR_PTR(ret);
 }
 
 /**

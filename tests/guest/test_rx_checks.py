@@ -121,6 +121,25 @@ def test_bad_tag_dropped(rx):
     assert w.end.ethtool_stats()["rx_auth_failed"] == 1
 
 
+# packet id (AAD), first and last tag byte, first and last ciphertext byte
+FLIPPED = {"pktid": 7, "tag_first": 8, "tag_last": 23, "text_first": 24, "text_last": -1}
+
+
+@pytest.mark.parametrize("cipher", list(codec.Cipher), ids=[c.name for c in codec.Cipher])
+@pytest.mark.parametrize("where", FLIPPED.values(), ids=FLIPPED.keys())
+def test_a_flipped_bit_anywhere_authenticated_fails(wire, cipher, where):
+    w = wire(cipher=cipher)
+    lst = w.listener()
+    pkt = bytearray(w.seal(w.inner_udp(b"5"), pid=5))
+    pkt[where] ^= 0x10
+    w.send_raw(bytes(pkt))
+    send_ids(w, [5])  # the forgery did not burn id 5
+    assert delivered(lst) == [5]
+    stats = w.end.ethtool_stats()
+    assert (stats["rx_auth_failed"], stats["rx_replay"]) == (1, 0)
+    assert w.end.stat("rx_dropped") == 1
+
+
 def test_unknown_peer_id_dropped(rx):
     w, lst = rx
     w.send(w.inner_udp(b"1"), peer_id=w.peer_id + 1)

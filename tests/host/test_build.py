@@ -53,6 +53,7 @@ PROBES_BY_SERIES = {
         "UDP_TUNNEL_IPCB_FLAGS",
         "UDP_TUNNEL_SETUP_SK",
         "SYSTEM_DFL_WQ",
+        "CHACHA_STATE",
     },
 }
 

@@ -10,8 +10,10 @@ import pytest
 
 from pyharness import build, kconfig, kernels, paths
 
-SEED_SELECTS = {"NET_UDP_TUNNEL", "DST_CACHE", "CRYPTO", "CRYPTO_AES", "CRYPTO_GCM", "CRYPTO_CHACHA20POLY1305"}
+SEED_SELECTS = {"NET_UDP_TUNNEL", "DST_CACHE", "CRYPTO", "CRYPTO_AES", "CRYPTO_GCM"}
 DATA_PATH_SELECTS = {"GRO_CELLS"}  # RX goes through gro_cells
+# ChaCha20-Poly1305 is built from the library functions, not the crypto API's template
+CHACHAPOLY_SELECTS = {"CRYPTO_LIB_CHACHA", "CRYPTO_LIB_POLY1305"}
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +36,7 @@ def test_kconfig_declares_the_seed_symbols():
     kconf = kconfiglib.Kconfig(str(paths.KCONFIG), warn=False)
     sym = kconf.syms["OVPN_DCO"]
     assert sym.orig_type == kconfiglib.TRISTATE
-    assert {target.name for target, _ in sym.selects} == SEED_SELECTS | DATA_PATH_SELECTS
+    assert {target.name for target, _ in sym.selects} == SEED_SELECTS | DATA_PATH_SELECTS | CHACHAPOLY_SELECTS
     assert {s.name for s in kconfiglib.expr_items(sym.direct_dep)} == {"NET", "INET"}
     debug = kconf.syms["OVPN_DCO_DEBUG"]
     assert debug.orig_type == kconfiglib.BOOL
@@ -45,10 +47,10 @@ def test_default_kernel_config_is_good(good_config):
     assert kconfig.problems(good_config) == []
 
 
-def test_missing_chacha20poly1305_is_named(good_config, tmp_path):
-    bad = edited(good_config, tmp_path / "config", CRYPTO_CHACHA20POLY1305="n")
+def test_missing_poly1305_library_is_named(good_config, tmp_path):
+    bad = edited(good_config, tmp_path / "config", CRYPTO_LIB_POLY1305="n")
     (problem,) = kconfig.problems(bad)
-    assert problem.startswith("CONFIG_CRYPTO_CHACHA20POLY1305 is not set")
+    assert problem.startswith("CONFIG_CRYPTO_LIB_POLY1305 is not set")
 
 
 def test_absent_udp_tunnel_is_named(good_config, tmp_path):
@@ -58,7 +60,7 @@ def test_absent_udp_tunnel_is_named(good_config, tmp_path):
 
 
 def test_modular_selected_options_are_enough(good_config, tmp_path):
-    ok = edited(good_config, tmp_path / "config", CRYPTO_GCM="m", NET_UDP_TUNNEL="m", CRYPTO_CHACHA20POLY1305="m")
+    ok = edited(good_config, tmp_path / "config", CRYPTO_GCM="m", NET_UDP_TUNNEL="m", CRYPTO_LIB_CHACHA="m")
     assert kconfig.problems(ok) == []
 
 
@@ -74,8 +76,8 @@ def test_every_missing_option_is_reported(good_config, tmp_path):
 
 
 def test_build_stops_before_make_on_a_broken_config(good_config, tmp_path):
-    bad = edited(good_config, tmp_path / "config", CRYPTO_CHACHA20POLY1305="n")
+    bad = edited(good_config, tmp_path / "config", CRYPTO_LIB_CHACHA="n")
     # a build tree that does not exist: reaching make would raise BuildError instead
     kernel = kernels.Kernel("0.0-broken", tmp_path / "vmlinuz", tmp_path / "no-build", bad)
-    with pytest.raises(kconfig.KconfigError, match="CONFIG_CRYPTO_CHACHA20POLY1305"):
+    with pytest.raises(kconfig.KconfigError, match="CONFIG_CRYPTO_LIB_CHACHA"):
         build.build(kernel)
