@@ -87,6 +87,8 @@ def start_veth() -> Target:
 
 
 def start_openvpn(cipher: str, dco: bool) -> Target:
+    if not dco:  # OpenVPN without offload needs /dev/net/tun
+        subprocess.run(["modprobe", "tun"], check=True)
     closers: list[Callable[[], None]] = []
     u = _underlay(closers)
     lab = openvpn.Lab()
@@ -253,6 +255,27 @@ def sample(t: Target, metric: str, seconds: float) -> float:
     return traffic.received_mbits(traffic.iperf3(t.server_ns, t.client_ns, t.addr, seconds=seconds, streams=streams))
 
 
+def profile(t: Target, seconds: float, lines: int = 45) -> str:
+    """Where the guest's CPUs spend a TCP 1-stream run over ``t``: ``perf`` (cpu-clock, all CPUs), by symbol."""
+    data = "/tmp/bench-perf.data"
+    rec = subprocess.Popen(
+        ["perf", "record", "-q", "-e", "cpu-clock", "-a", "-o", data, "--", "sleep", str(seconds + 1)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        sample(t, "tcp1", seconds)
+    finally:
+        rec.wait(timeout=seconds + 60)
+    res = subprocess.run(
+        ["perf", "report", "-i", data, "--no-children", "--sort", "sym", "--stdio", "-q"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    return "\n".join((res.stdout or res.stderr).splitlines()[:lines])
+
+
 def write(out: Path, rows: list[bench.Row], args: argparse.Namespace, mp: MultiPeerState, complete: bool) -> None:
     data: dict[str, Any] = {
         "release": os.uname().release,
@@ -281,6 +304,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--peers", type=int, default=10_000)
     p.add_argument("--only")
     p.add_argument("--upstream", choices=["auto", "yes", "no"], default="auto")
+    p.add_argument("--profile", help="comma-separated setup ids to profile with perf after the runs")
     args = p.parse_args(argv)
     upstream = args.upstream == "yes" or (args.upstream == "auto" and has_upstream_ovpn())
     mp = MultiPeerState()
@@ -318,6 +342,12 @@ def main(argv: list[str] | None = None) -> int:
                 shown = "failed" if value is None else f"{value / m.scale:.1f} {m.shown_unit}"
                 print(f"bench: run {run + 1}/{args.runs} {s.row.label}: {m.title}: {shown}", flush=True)
             write(args.out, rows, args, mp, complete=False)
+    for s in todo:
+        if args.profile and s.row.setup in args.profile.split(",") and s.target is not None:
+            try:
+                print(f"bench: profile of {s.row.label}, TCP 1 stream:\n{profile(s.target, args.seconds)}", flush=True)
+            except Exception as exc:  # noqa: BLE001 - the profile is extra
+                print(f"bench: profile of {s.row.label} failed: {exc}", flush=True)
     for s in todo:
         if s.target is not None:
             s.target.close()

@@ -198,7 +198,7 @@ def test_bench_is_not_part_of_the_test_suite():
 
 
 def test_guest_command_loads_the_module_and_runs_from_the_repository(tmp_path):
-    args = bench.argparse.Namespace(runs=3, seconds=5.0, peers=10_000, only="veth,wireguard")
+    args = bench.argparse.Namespace(runs=3, seconds=5.0, peers=10_000, only="veth,wireguard", profile=None)
     cmd = bench.guest_command(tmp_path / "ovpn-dco.ko", tmp_path / "raw.json", args)
     assert cmd.startswith(f"cd {bench.paths.REPO} && modprobe -a ")
     assert f"insmod {tmp_path}/ovpn-dco.ko && " in cmd
