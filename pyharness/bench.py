@@ -362,14 +362,16 @@ def chart(runs: list[Run], path: Path = CHART) -> Path:
                 good = [s / m.scale for s in r.metrics.get(m.key, Series(m.unit)).samples if s is not None]
                 lo.append(med - min(good) if good else 0.0)
                 hi.append(max(good) - med if good else 0.0)
-            ax.barh(
+            bars = ax.barh(
                 [r.label for r in rows],
                 meds,
                 xerr=[lo, hi],
                 color=[colors.get(r.group, "#7f7f7f") for r in rows],
                 capsize=2,
+                log=True,  # veth is 10-50x the tunnels: a linear axis would flatten them
             )
-            ax.set_xlabel(m.shown_unit)
+            ax.bar_label(bars, labels=[fmt_value(r.median(m.key), m) for r in rows], fontsize=7, padding=3)
+            ax.set_xlabel(f"{m.shown_unit} (log scale; whiskers: min-max of the runs)")
             ax.set_title(f"{m.title}\n{KERNEL_LABELS.get(run.kernel, run.kernel)} {run.release}", fontsize=9)
             ax.tick_params(axis="y", labelsize=8)
             if j:
