@@ -259,21 +259,25 @@ def profile(t: Target, seconds: float, lines: int = 45) -> str:
     """Where the guest's CPUs spend a TCP 1-stream run over ``t``: ``perf`` (cpu-clock, all CPUs), by symbol."""
     data = "/tmp/bench-perf.data"
     rec = subprocess.Popen(
-        ["perf", "record", "-q", "-e", "cpu-clock", "-a", "-o", data, "--", "sleep", str(seconds + 1)],
-        stdout=subprocess.DEVNULL,
+        ["perf", "record", "-e", "cpu-clock", "-a", "-o", data, "--", "sleep", str(seconds + 1)],
+        stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         sample(t, "tcp1", seconds)
     finally:
-        rec.wait(timeout=seconds + 60)
+        recorded = rec.communicate(timeout=seconds + 60)[0]
     res = subprocess.run(
-        ["perf", "report", "-i", data, "--no-children", "--sort", "sym", "--stdio", "-q"],
+        ["perf", "report", "-i", data, "--no-children", "--sort", "sym", "--stdio"],
         capture_output=True,
         text=True,
         timeout=300,
     )
-    return "\n".join((res.stdout or res.stderr).splitlines()[:lines])
+    top = [line for line in res.stdout.splitlines() if line.strip() and not line.startswith("#")][:lines]
+    if not top:
+        return f"perf record: {recorded.strip()}\nperf report: {res.stderr.strip()}"
+    return "\n".join(top)
 
 
 def write(out: Path, rows: list[bench.Row], args: argparse.Namespace, mp: MultiPeerState, complete: bool) -> None:
