@@ -2,6 +2,7 @@
 #   make                 build kernel/ovpn-dco.ko against KDIR
 #   make demo            build, boot the default kernel, run a real OpenVPN tunnel over ovpn-dco
 #   make test            the test suite (PYTEST_ARGS are passed to pytest)
+#   make bench           throughput and packet rate vs WireGuard, OpenVPN userspace, veth (BENCH_ARGS)
 #   make bench-scale     10,000 peers on one device: add/dump/delete times, memory per peer
 #   make checkpatch      checkpatch.pl --strict on kernel/ (Debian's linux-source-6.1)
 #   make lint            ruff on the harness and tests
@@ -18,13 +19,14 @@ VENV ?= $(CURDIR)/.venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 RACES_ARGS ?=
+BENCH_ARGS ?=
 VERSION := $(shell sed -n 's/^\#define OVPN_DRV_VERSION[[:space:]]*"\(.*\)"/\1/p' $(CURDIR)/kernel/main.h)
 # what DKMS needs of the tree, and where dkms-src puts it
 DKMS_FILES := dkms.conf Makefile Kconfig kernel/Kbuild kernel/Makefile kernel/*.[ch] uapi/linux/*.h
 DKMS_SRC ?= $(DESTDIR)/usr/src/ovpn-dco-$(VERSION)
 KERNELRELEASE_OF_KDIR = $(notdir $(patsubst %/build,%,$(KDIR)))
 
-.PHONY: all modules clean demo test lint install bench-scale checkpatch matrix dkms-src dkms-install dkms-remove version check-debug fuzz races
+.PHONY: all modules clean demo test lint install bench bench-scale checkpatch matrix dkms-src dkms-install dkms-remove version check-debug fuzz races
 
 all: modules
 
@@ -75,6 +77,9 @@ check-debug:
 
 races:
 	$(PY) -m pyharness.races_run $(RACES_ARGS)
+
+bench:
+	$(PY) -m pyharness.bench $(BENCH_ARGS)
 
 bench-scale:
 	$(PY) -m pyharness.cli bench-scale

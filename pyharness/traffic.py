@@ -44,9 +44,20 @@ def _wait_listening(ns: str, port: int, timeout: float = 10) -> None:
 
 
 def iperf3(
-    server_ns: str, client_ns: str, server_addr: str, seconds: float = 2, streams: int = 1, port: int = 5201
+    server_ns: str,
+    client_ns: str,
+    server_addr: str,
+    seconds: float = 2,
+    streams: int = 1,
+    port: int = 5201,
+    udp_length: int | None = None,
 ) -> dict[str, Any]:
-    """One iperf3 TCP run from ``client_ns`` to a one-shot server in ``server_ns``; iperf3's JSON report."""
+    """One iperf3 run from ``client_ns`` to a one-shot server in ``server_ns``; iperf3's JSON report.
+
+    TCP by default; ``udp_length`` makes it UDP datagrams of that many bytes, sent as fast as
+    the sender can (``-b 0``).
+    """
+    udp = [] if udp_length is None else ["-u", "-l", str(udp_length), "-b", "0"]
     srv = subprocess.Popen(
         ["ip", "netns", "exec", server_ns, "iperf3", "-s", "-1", "-B", server_addr, "-p", str(port)],
         stdout=subprocess.DEVNULL,
@@ -56,7 +67,7 @@ def iperf3(
         _wait_listening(server_ns, port)
         res = netns.run(
             client_ns,
-            "iperf3", "-c", server_addr, "-p", str(port), "-t", str(seconds), "-P", str(streams), "-J",
+            "iperf3", "-c", server_addr, "-p", str(port), "-t", str(seconds), "-P", str(streams), *udp, "-J",
             check=False,
             timeout=seconds + 60,
         )  # fmt: skip
@@ -70,6 +81,19 @@ def iperf3(
     if "error" in report:
         raise RuntimeError(f"iperf3: {report['error']}")
     return report
+
+
+def received_mbits(report: dict[str, Any]) -> float:
+    """Megabits per second the receiver got, from iperf3's JSON report of a TCP run."""
+    return float(report["end"]["sum_received"]["bits_per_second"]) / 1e6
+
+
+def received_pps(report: dict[str, Any]) -> float:
+    """Datagrams per second the receiver got, from iperf3's JSON report of a UDP run."""
+    end = report["end"]
+    rx = end.get("sum_received") or end["sum"]
+    packets = int(rx["packets"]) - int(rx["lost_packets"])
+    return packets / float(rx["seconds"])
 
 
 def _counts(output: str, fallback: int) -> tuple[int, int]:

@@ -1,0 +1,309 @@
+"""make bench: the pure parts (medians, ratios, table, JSON, README, chart) and the netlink payloads."""
+
+from __future__ import annotations
+
+import json
+import struct
+
+import pytest
+
+from pyharness import bench, bench_guest, nl, traffic, upstream_ovpn, wg
+from pyharness.wire import Cipher, keydir
+
+
+def series(unit, *samples):
+    return bench.Series(unit, list(samples))
+
+
+def row(setup, group, tcp1, tcp4=None, udp=None, label=None):
+    r = bench.Row(setup, label or setup, group)
+    r.metrics = {
+        "tcp1": series("Mbit/s", *tcp1),
+        "tcp4": series("Mbit/s", *(tcp4 or tcp1)),
+        "udp64": series("pps", *(udp or (1000.0, 2000.0, 3000.0))),
+    }
+    return r
+
+
+def sample_run(kernel="bookworm") -> bench.Run:
+    return bench.Run(
+        kernel=kernel,
+        release="6.1.0-56-amd64",
+        date="2026-11-28T05:00:00Z",
+        accel="tcg",
+        cpus=2,
+        runs=3,
+        seconds=5,
+        rows=[
+            row("veth", "veth", (1000.0, 900.0, 1100.0), label="veth (no tunnel)"),
+            row("ovpn-dco/AES-256-GCM", "ovpn-dco", (300.0, 310.0, 290.0)),
+            row("openvpn-userspace/AES-256-GCM", "openvpn-userspace", (50.0, 60.0, None)),
+            row("wireguard", "wireguard", (200.0, 250.0, 150.0), label="WireGuard"),
+            row("mp-1", "multipeer", (100.0, 100.0, 100.0)),
+            row("mp-10000", "multipeer", (96.0, 97.0, 95.0)),
+        ],
+        multipeer=bench.MultiPeer(10_000, 2.0, 320.0),
+    )
+
+
+def test_median_of_three_ignores_failed_samples():
+    assert bench.median([3.0, 1.0, 2.0]) == 2.0
+    assert bench.median([3.0, None, 1.0]) == 2.0
+    assert bench.median([None, None]) is None
+    assert bench.median([]) is None
+
+
+def test_ratios_to_wireguard_and_to_veth_use_the_medians():
+    run = sample_run()
+    to_wg, to_veth = bench.ratios(run, "ovpn-dco/AES-256-GCM", "tcp1")
+    assert to_wg == pytest.approx(300 / 200)
+    assert to_veth == pytest.approx(300 / 1000)
+    assert bench.ratios(run, "no-such-setup", "tcp1") == (None, None)
+
+
+def test_ratio_is_none_without_a_base():
+    assert bench.ratio(5.0, None) is None
+    assert bench.ratio(None, 5.0) is None
+    assert bench.ratio(5.0, 0.0) is None
+
+
+def test_multipeer_ratio_and_add_rate():
+    run = sample_run()
+    assert bench.multipeer_ratio(run) == pytest.approx(0.96)
+    assert run.multipeer is not None
+    assert run.multipeer.add_rate == pytest.approx(9_999 / 2.0)
+
+
+def test_table_has_a_row_per_setup_with_medians_and_ratios():
+    text = bench.table(sample_run())
+    lines = text.splitlines()
+    assert lines[0].startswith("| setup | TCP, 1 stream (Mbit/s) | vs WG | vs veth | TCP, 4 streams (Mbit/s)")
+    assert "UDP, 64-byte datagrams (kpps)" in lines[0]
+    assert len(lines) == 2 + 6
+    assert all(line.count("|") == lines[0].count("|") for line in lines)
+    dco = next(line for line in lines if line.startswith("| ovpn-dco/AES-256-GCM |"))
+    cells = [c.strip() for c in dco.strip("|").split("|")]
+    assert cells[1:4] == ["300", "1.50x", "0.30x"]
+    assert cells[7] == "2.00"  # 2000 pps shown as kpps
+    wg_line = next(line for line in lines if line.startswith("| WireGuard |"))
+    assert "| 1.00x |" in wg_line
+
+
+def test_value_formatting():
+    m = bench.METRICS[0]
+    assert bench.fmt_value(None, m) == "-"
+    assert bench.fmt_value(1234.4, m) == "1234"
+    assert bench.fmt_value(12.34, m) == "12.3"
+    assert bench.fmt_value(1.234, m) == "1.23"
+    assert bench.fmt_ratio(None) == "-"
+    assert bench.fmt_ratio(0.956) == "0.96x"
+
+
+def test_a_setup_that_failed_shows_in_table_and_summary():
+    run = sample_run()
+    broken = bench.Row("upstream-ovpn/AES-256-GCM", "in-tree ovpn", "upstream-ovpn", error="setup failed: EINVAL")
+    broken.metrics = {k: bench.Series("x") for k in bench.METRIC_KEYS}
+    run.rows.append(broken)
+    assert "| in-tree ovpn (failed) | - |" in bench.table(run)
+    assert "error: in-tree ovpn: setup failed: EINVAL" in bench.summary(run)
+
+
+def test_summary_states_the_issue_targets():
+    lines = bench.summary(sample_run())
+    assert "ovpn-dco AES-256-GCM, TCP 1 stream vs WireGuard: 1.50x (target >= 1.0x)" in lines
+    assert any(line.startswith("ovpn-dco vs OpenVPN userspace, TCP 1 stream: AES-256-GCM 5.45x") for line in lines)
+    assert any(
+        line.startswith("10,000 peers vs 1 on a multi-peer ovpn-dco device: TCP, 1 stream 0.96x") for line in lines
+    )
+    assert "peers added at 5,000 peers/s; 320 bytes of kernel memory per peer" in lines
+
+
+def test_json_round_trip_keeps_every_sample_and_the_median(tmp_path):
+    path = tmp_path / "results.json"
+    run = sample_run()
+    bench.save([run], path)
+    data = json.loads(path.read_text())
+    assert data["schema"] == bench.SCHEMA
+    (rec,) = data["runs"]
+    assert {"kernel", "release", "date", "accel", "cpus", "runs", "seconds", "rows", "multipeer"} <= set(rec)
+    user = next(r for r in rec["rows"] if r["setup"] == "openvpn-userspace/AES-256-GCM")
+    assert user["metrics"]["tcp1"] == {"unit": "Mbit/s", "samples": [50.0, 60.0, None], "median": 55.0}
+    assert rec["multipeer"]["add_rate"] == pytest.approx(4999.5)
+    assert rec["multipeer"]["tcp1_ratio"] == pytest.approx(0.96)
+    (back,) = bench.load(path)
+    assert bench.run_to_dict(back) == bench.run_to_dict(run)
+
+
+def test_load_refuses_another_schema(tmp_path):
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps({"schema": 99, "runs": []}))
+    with pytest.raises(ValueError, match="schema"):
+        bench.load(path)
+
+
+def test_a_new_run_replaces_the_old_run_of_its_kernel_only():
+    old = [sample_run("sid"), sample_run("bookworm")]
+    new = sample_run("bookworm")
+    new.release = "6.1.0-99-amd64"
+    merged = bench.merge(old, new)
+    assert [r.kernel for r in merged] == ["bookworm", "sid"]
+    assert merged[0].release == "6.1.0-99-amd64"
+
+
+def test_run_from_guest_output():
+    raw = {
+        "release": "7.2.13+deb14-amd64",
+        "runs": 3,
+        "seconds": 5,
+        "complete": True,
+        "rows": [bench.row_to_dict(r) for r in sample_run().rows],
+        "multipeer": {"peers": 10_000, "add_seconds": 2.0, "bytes_per_peer": 320.0},
+    }
+    run = bench.run_from_guest(raw, "sid", "tcg", 2)
+    assert (run.kernel, run.release, run.accel, run.cpus) == ("sid", "7.2.13+deb14-amd64", "tcg", 2)
+    assert run.multipeer == bench.MultiPeer(10_000, 2.0, 320.0)
+    assert run.date.endswith("Z")
+
+
+def test_readme_section_is_rendered_between_the_markers():
+    text = f"intro\n{bench.BEGIN}\nold\n{bench.END}\noutro\n"
+    out = bench.render_readme(text, [sample_run()])
+    assert out.startswith(f"intro\n{bench.BEGIN}\n**Debian 12 (`6.1.0-56-amd64`), TCG guest with 2 vCPUs")
+    assert bench.table(sample_run()) in out
+    assert "![make bench: medians per setup](bench/results.png)" in out
+    assert out.endswith(f"{bench.END}\noutro\n")
+    assert bench.render_readme(out, [sample_run()]) == out
+    empty = bench.render_readme(text, [])
+    assert "No benchmark run yet" in empty
+    with pytest.raises(ValueError, match="markers"):
+        bench.render_readme("no markers", [])
+
+
+def test_readme_performance_section_matches_the_json():
+    runs = bench.load() if bench.RESULTS.exists() else []
+    text = bench.README.read_text()
+    assert bench.render_readme(text, runs) == text, "run: python -m pyharness.bench --readme"
+
+
+def test_chart_file_is_a_png(tmp_path):
+    path = bench.chart([sample_run(), sample_run("sid")], tmp_path / "c.png")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert path.stat().st_size > 10_000
+
+
+def test_bench_is_not_part_of_the_test_suite():
+    assert not list((bench.paths.REPO / "tests").rglob("*bench_guest*"))
+    makefile = (bench.paths.REPO / "Makefile").read_text()
+    assert "\nbench:\n\t$(PY) -m pyharness.bench $(BENCH_ARGS)\n" in makefile
+
+
+def test_guest_command_loads_the_module_and_runs_from_the_repository(tmp_path):
+    args = bench.argparse.Namespace(runs=3, seconds=5.0, peers=10_000, only="veth,wireguard", profile=None)
+    cmd = bench.guest_command(tmp_path / "ovpn-dco.ko", tmp_path / "raw.json", args)
+    assert cmd.startswith(f"cd {bench.paths.REPO} && modprobe -a ")
+    assert f"insmod {tmp_path}/ovpn-dco.ko && " in cmd
+    assert cmd.endswith(
+        f"-m pyharness.bench_guest --out {tmp_path}/raw.json --runs 3 --seconds 5.0 --peers 10000 --only veth,wireguard"
+    )
+
+
+def test_guest_setups_cover_the_issue_and_are_selectable():
+    mp = bench_guest.MultiPeerState()
+    ids = [s.row.setup for s in bench_guest.setups(10_000, upstream=False, mp=mp)]
+    assert ids == [
+        "veth",
+        "ovpn-dco/AES-256-GCM",
+        "ovpn-dco/AES-128-GCM",
+        "ovpn-dco/CHACHA20-POLY1305",
+        "openvpn-userspace/AES-256-GCM",
+        "openvpn-userspace/AES-128-GCM",
+        "openvpn-userspace/CHACHA20-POLY1305",
+        "wireguard",
+        "mp-1",
+        "mp-10000",
+    ]
+    with_upstream = [s.row.setup for s in bench_guest.setups(10_000, upstream=True, mp=mp)]
+    assert [i for i in with_upstream if i.startswith("upstream-ovpn/")] == [f"upstream-ovpn/{c}" for c in bench.CIPHERS]
+    chosen = bench_guest.selected(bench_guest.setups(10, upstream=True, mp=mp), "veth,upstream-ovpn")
+    assert [s.row.setup for s in chosen] == ["veth"] + [f"upstream-ovpn/{c}" for c in bench.CIPHERS]
+
+
+def test_iperf3_udp_report_gives_datagrams_received_per_second():
+    report = {
+        "end": {
+            "sum_received": {"seconds": 2.0, "packets": 1000, "lost_packets": 200, "bytes": 51200},
+            "sum": {"seconds": 2.0, "packets": 1000, "lost_packets": 200},
+        }
+    }
+    assert traffic.received_pps(report) == 400.0
+    del report["end"]["sum_received"]  # older iperf3: the totals are in "sum"
+    assert traffic.received_pps(report) == 400.0
+    assert traffic.received_mbits({"end": {"sum_received": {"bits_per_second": 2.5e8}}}) == 250.0
+
+
+def test_upstream_peer_new_encodes_addresses_big_endian():
+    payload = upstream_ovpn.peer_new_payload(7, 3, 12, ("192.0.2.2", 1194))
+    top = nl.attr_map(payload)
+    assert nl.get_u32(top[upstream_ovpn.A_IFINDEX]) == 7
+    peer = nl.attr_map(top[upstream_ovpn.A_PEER])
+    assert nl.get_u32(peer[upstream_ovpn.PEER_ID]) == 3
+    assert peer[upstream_ovpn.PEER_REMOTE_IPV4] == bytes([192, 0, 2, 2])
+    assert peer[upstream_ovpn.PEER_REMOTE_PORT][:2] == struct.pack(">H", 1194)
+    assert nl.get_u32(peer[upstream_ovpn.PEER_SOCKET]) == 12
+
+
+def test_upstream_key_new_uses_u32_enums_and_both_directions():
+    tx, rx = keydir(Cipher.CHACHA20_POLY1305, 1), keydir(Cipher.CHACHA20_POLY1305, 2)
+    top = nl.attr_map(upstream_ovpn.key_new_payload(5, 1, 0, tx, rx))
+    kc = nl.attr_map(top[upstream_ovpn.A_KEYCONF])
+    assert {len(kc[a]) for a in (upstream_ovpn.KEYCONF_SLOT, upstream_ovpn.KEYCONF_KEY_ID)} == {4}
+    assert nl.get_u32(kc[upstream_ovpn.KEYCONF_CIPHER_ALG]) == upstream_ovpn.ALG_CHACHA20_POLY1305
+    enc = nl.attr_map(kc[upstream_ovpn.KEYCONF_ENCRYPT_DIR])
+    dec = nl.attr_map(kc[upstream_ovpn.KEYCONF_DECRYPT_DIR])
+    assert (enc[upstream_ovpn.KEYDIR_CIPHER_KEY], dec[upstream_ovpn.KEYDIR_NONCE_TAIL]) == (tx.key, rx.nonce_tail)
+    assert upstream_ovpn.cipher_alg(Cipher.AES_128_GCM) == upstream_ovpn.ALG_AES_GCM
+
+
+def test_upstream_uapi_numbers_match_the_kernel_header_when_present():
+    import glob
+    import re
+
+    headers = glob.glob("/var/lib/ovpn-dco/chroots/sid/usr/src/linux-headers-*/include/uapi/linux/ovpn.h")
+    if not headers:
+        pytest.skip("no 6.16+ ovpn.h in the cache")
+    text = open(headers[0]).read()
+
+    def enum_values(first: str) -> dict[str, int]:
+        body = text[text.index(first) :].split("}", 1)[0]
+        names = re.findall(r"^\s*(OVPN_[A-Z0-9_]+)", body, re.M)
+        return {n: i + 1 for i, n in enumerate(n for n in names if not n.startswith("__") and not n.endswith("_MAX"))}
+
+    peer = enum_values("OVPN_A_PEER_ID = 1")
+    assert peer["OVPN_A_PEER_REMOTE_IPV4"] == upstream_ovpn.PEER_REMOTE_IPV4
+    assert peer["OVPN_A_PEER_REMOTE_PORT"] == upstream_ovpn.PEER_REMOTE_PORT
+    assert peer["OVPN_A_PEER_SOCKET"] == upstream_ovpn.PEER_SOCKET
+    assert peer["OVPN_A_PEER_VPN_TX_PACKETS"] == upstream_ovpn.PEER_VPN_TX_PACKETS
+    cmds = enum_values("OVPN_CMD_PEER_NEW = 1")
+    assert (cmds["OVPN_CMD_PEER_NEW"], cmds["OVPN_CMD_PEER_GET"], cmds["OVPN_CMD_KEY_NEW"]) == (
+        upstream_ovpn.CMD_PEER_NEW,
+        upstream_ovpn.CMD_PEER_GET,
+        upstream_ovpn.CMD_KEY_NEW,
+    )
+    kc = enum_values("OVPN_A_KEYCONF_PEER_ID = 1")
+    assert kc["OVPN_A_KEYCONF_DECRYPT_DIR"] == upstream_ovpn.KEYCONF_DECRYPT_DIR
+
+
+def test_wireguard_set_device_payload():
+    me, peer = wg.keypair(), wg.keypair()
+    assert len(me.private) == len(me.public) == 32
+    top = nl.attr_map(wg.set_device_payload(4, me.private, 51820, peer.public, ("192.0.2.2", 51820), ["10.99.0.2/32"]))
+    assert nl.get_u32(top[wg.DEVICE_IFINDEX]) == 4
+    assert top[wg.DEVICE_PRIVATE_KEY] == me.private
+    assert struct.unpack("=H", top[wg.DEVICE_LISTEN_PORT][:2])[0] == 51820
+    ((_, one_peer),) = nl.parse_attrs(top[wg.DEVICE_PEERS])
+    p = nl.attr_map(one_peer)
+    assert p[wg.PEER_PUBLIC_KEY] == peer.public
+    assert p[wg.PEER_ENDPOINT][2:8] == struct.pack(">H", 51820) + bytes([192, 0, 2, 2])
+    ((_, allowed),) = nl.parse_attrs(p[wg.PEER_ALLOWEDIPS])
+    a = nl.attr_map(allowed)
+    assert a[wg.ALLOWEDIP_IPADDR] == bytes([10, 99, 0, 2]) and a[wg.ALLOWEDIP_CIDR_MASK][0] == 32
