@@ -445,7 +445,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=5, help="length of each iperf3 run")
     parser.add_argument("--peers", type=int, default=10_000, help="peers on the many-peer device")
     parser.add_argument("--only", help="comma-separated setup ids or groups (a partial run: README untouched)")
-    parser.add_argument("--profile", help="setup ids to profile with perf in the guest after the runs (printed)")
+    parser.add_argument("--profile", help="setup ids whose data path to time with ftrace (printed)")
     parser.add_argument("--timeout", type=float, default=3600)
     parser.add_argument("--readme", action="store_true", help="only redraw the chart and README from the JSON")
     args = parser.parse_args(argv)

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import bench, netns, openvpn, scale, topo, traffic, upstream_ovpn, wg
+from . import bench, ftrace_profile, netns, openvpn, scale, topo, traffic, upstream_ovpn, wg
 from .wire import Cipher, keydir
 
 TUNNEL_MTU = 1420
@@ -255,29 +255,15 @@ def sample(t: Target, metric: str, seconds: float) -> float:
     return traffic.received_mbits(traffic.iperf3(t.server_ns, t.client_ns, t.addr, seconds=seconds, streams=streams))
 
 
-def profile(t: Target, seconds: float, lines: int = 45) -> str:
-    """Where the guest's CPUs spend a TCP 1-stream run over ``t``: ``perf`` (cpu-clock, all CPUs), by symbol."""
-    data = "/tmp/bench-perf.data"
-    rec = subprocess.Popen(
-        ["perf", "record", "-e", "cpu-clock", "-a", "-o", data, "--", "sleep", str(seconds + 1)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
+def profile(t: Target, seconds: float) -> str:
+    """Time spent in the data path's functions during a TCP 1-stream run over ``t`` (ftrace)."""
+
+    def run() -> float:
+        t0 = time.monotonic()
         sample(t, "tcp1", seconds)
-    finally:
-        recorded = rec.communicate(timeout=seconds + 60)[0]
-    res = subprocess.run(
-        ["perf", "report", "-i", data, "--no-children", "--sort", "sym", "--stdio"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    top = [line for line in res.stdout.splitlines() if line.strip() and not line.startswith("#")][:lines]
-    if not top:
-        return f"perf record: {recorded.strip()}\nperf report: {res.stderr.strip()}"
-    return "\n".join(top)
+        return time.monotonic() - t0
+
+    return ftrace_profile.profile(run)
 
 
 def write(out: Path, rows: list[bench.Row], args: argparse.Namespace, mp: MultiPeerState, complete: bool) -> None:
@@ -308,7 +294,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--peers", type=int, default=10_000)
     p.add_argument("--only")
     p.add_argument("--upstream", choices=["auto", "yes", "no"], default="auto")
-    p.add_argument("--profile", help="comma-separated setup ids to profile with perf after the runs")
+    p.add_argument("--profile", help="comma-separated setup ids to profile (ftrace) after the runs")
     args = p.parse_args(argv)
     upstream = args.upstream == "yes" or (args.upstream == "auto" and has_upstream_ovpn())
     mp = MultiPeerState()

@@ -1,0 +1,41 @@
+"""The bench's ftrace profile: function_graph lines summed per function."""
+
+from __future__ import annotations
+
+from pyharness import ftrace_profile
+
+TRACE = """\
+# tracer: function_graph
+#
+# CPU  DURATION                  FUNCTION CALLS
+# |     |   |                     |   |   |   |
+ 1)               |  ovpn_net_xmit [ovpn_dco]() {
+ 1)               |    ovpn_aead_encrypt [ovpn_dco]() {
+ 1)   4.500 us    |      chacha_crypt_arch [chacha_x86_64]();
+ 1)   1.500 us    |      poly1305_update_arch [poly1305_x86_64]();
+ 1)   9.000 us    |    } /* ovpn_aead_encrypt [ovpn_dco] */
+ 1) + 12.000 us   |  } /* ovpn_net_xmit [ovpn_dco] */
+ 0)   2.250 us    |  gro_cells_receive();
+ 0)   3.000 us    |  chacha_crypt_arch [chacha_x86_64]();
+ 0)   0.750 us    |  __pskb_pull_tail.part.0();
+"""
+
+
+def test_durations_are_summed_per_function_largest_first():
+    times = ftrace_profile.parse(TRACE.splitlines())
+    assert [(f.name, f.calls, f.total_us) for f in times] == [
+        ("ovpn_net_xmit", 1, 12.0),
+        ("ovpn_aead_encrypt", 1, 9.0),
+        ("chacha_crypt_arch", 2, 7.5),
+        ("gro_cells_receive", 1, 2.25),
+        ("poly1305_update_arch", 1, 1.5),
+        ("__pskb_pull_tail", 1, 0.75),
+    ]
+    assert times[2].mean_us == 3.75
+
+
+def test_table_shows_the_share_of_the_run():
+    table = ftrace_profile.render([ftrace_profile.FunctionTime("ovpn_recv", 4, 500_000.0)], seconds=2.0)
+    header, row = table.splitlines()
+    assert header.split() == ["function", "calls", "total", "ms", "mean", "us", "%", "of", "run"]
+    assert row.split() == ["ovpn_recv", "4", "500.0", "125000.00", "25.0%"]
