@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import subprocess
 import uuid
 from collections.abc import Callable, Iterator
@@ -12,7 +13,7 @@ from typing import TypeVar
 
 import pytest
 
-from pyharness import link, module, nlmon, openvpn, topo
+from pyharness import link, module, nlmon, openvpn, statickeys, topo
 
 MODULE = module.NAME
 T = TypeVar("T")
@@ -40,6 +41,13 @@ def load_module() -> None:
 
 def sh(cmd: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     return subprocess.run(cmd, shell=True, check=check, text=True, capture_output=True)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def static_keys() -> Iterator[list[socket.socket]]:
+    """The networking static keys the tests flip stay on all session (see pyharness.statickeys)."""
+    with statickeys.held() as socks:
+        yield socks
 
 
 @pytest.fixture(scope="session", autouse=True)
