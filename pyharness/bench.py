@@ -59,6 +59,7 @@ METRIC_KEYS = tuple(m.key for m in METRICS)
 WIREGUARD = "wireguard"
 VETH = "veth"
 MP_ONE = "mp-1"
+NO_RPS = "no-rps"  # suffix of the setups measured without RPS on the underlay
 CIPHERS = ("AES-256-GCM", "AES-128-GCM", "CHACHA20-POLY1305")
 KERNEL_LABELS = {
     "bookworm": "Debian 12",
@@ -104,17 +105,33 @@ class Row:
         return s.median if s else None
 
 
+# a multi-peer device's peer lookups and the calls they are made in (see bench_guest.lookup_times)
+LOOKUP_CALLS = (("send", "ovpn_peer_get_tx", "ovpn_net_xmit"), ("receive", "ovpn_peer_get_rx", "ovpn_udp_encap_recv"))
+
+
 @dataclass
 class MultiPeer:
-    """Adding the extra peers of the multi-peer setup."""
+    """Adding the extra peers of the multi-peer setup, and its peer lookups' times."""
 
     peers: int
     add_seconds: float
     bytes_per_peer: float
+    lookup_us: dict[str, dict[str, float]] | None = None  # "one"/"many" -> function -> mean us per call
 
     @property
     def add_rate(self) -> float:
         return (self.peers - 1) / self.add_seconds if self.add_seconds > 0 else 0.0
+
+    def lookup_cost(self) -> list[tuple[str, float, float, float]]:
+        """Per direction: (name, lookup's extra us with many peers, us of the call with 1 peer, share)."""
+        if not self.lookup_us:
+            return []
+        one, many = self.lookup_us["one"], self.lookup_us["many"]
+        out = []
+        for name, lookup, call in LOOKUP_CALLS:
+            extra = many[lookup] - one[lookup]
+            out.append((name, extra, one[call], extra / one[call] if one[call] > 0 else 0.0))
+        return out
 
 
 @dataclass
@@ -130,6 +147,7 @@ class Run:
     seconds: float
     rows: list[Row] = field(default_factory=list)
     multipeer: MultiPeer | None = None
+    rps: bool = False  # each end's underlay receive steered to its own vCPU
 
     def row(self, setup: str) -> Row | None:
         for r in self.rows:
@@ -190,8 +208,13 @@ def row_to_dict(r: Row) -> dict[str, Any]:
     }
 
 
+def multipeer_from_dict(mp: dict[str, Any] | None) -> MultiPeer | None:
+    if not mp:
+        return None
+    return MultiPeer(int(mp["peers"]), float(mp["add_seconds"]), float(mp["bytes_per_peer"]), mp.get("lookup_us"))
+
+
 def run_from_dict(d: dict[str, Any]) -> Run:
-    mp = d.get("multipeer")
     return Run(
         kernel=d["kernel"],
         release=d["release"],
@@ -201,7 +224,8 @@ def run_from_dict(d: dict[str, Any]) -> Run:
         runs=int(d["runs"]),
         seconds=float(d["seconds"]),
         rows=[row_from_dict(r) for r in d["rows"]],
-        multipeer=MultiPeer(int(mp["peers"]), float(mp["add_seconds"]), float(mp["bytes_per_peer"])) if mp else None,
+        multipeer=multipeer_from_dict(d.get("multipeer")),
+        rps=bool(d.get("rps", False)),
     )
 
 
@@ -216,6 +240,7 @@ def run_to_dict(run: Run) -> dict[str, Any]:
         "seconds": run.seconds,
         "rows": [row_to_dict(r) for r in run.rows],
         "multipeer": None,
+        "rps": run.rps,
     }
     if run.multipeer is not None:
         mp = asdict(run.multipeer)
@@ -260,9 +285,10 @@ def fmt_ratio(value: float | None) -> str:
 
 def heading(run: Run) -> str:
     label = KERNEL_LABELS.get(run.kernel, run.kernel)
+    steering = "; each end's underlay receive on its own vCPU (RPS)" if run.rps else ""
     return (
         f"{label} (`{run.release}`), {run.accel.upper()} guest with {run.cpus} vCPUs, {run.date[:10]}: "
-        f"median of {run.runs} runs of {run.seconds:g} s each"
+        f"median of {run.runs} runs of {run.seconds:g} s each{steering}"
     )
 
 
@@ -289,19 +315,29 @@ def summary(run: Run) -> list[str]:
     if dco and wg:
         r = ratio(dco.median("tcp1"), wg.median("tcp1"))
         out.append(f"ovpn-dco AES-256-GCM, TCP 1 stream vs WireGuard: {fmt_ratio(r)} (target >= 1.0x)")
-    speedups = []
-    for c in CIPHERS:
-        k, u = run.row(f"ovpn-dco/{c}"), run.row(f"openvpn-userspace/{c}")
-        if k and u:
-            speedups.append(f"{c} {fmt_ratio(ratio(k.median('tcp1'), u.median('tcp1')))}")
-    if speedups:
-        out.append("ovpn-dco vs OpenVPN userspace, TCP 1 stream: " + ", ".join(speedups) + " (target >= 4x)")
+    for suffix, what in (("", ""), (f"/{NO_RPS}", " without RPS")):
+        speedups = []
+        for c in CIPHERS:
+            k, u = run.row(f"ovpn-dco/{c}{suffix}"), run.row(f"openvpn-userspace/{c}")
+            if k and u:
+                speedups.append(f"{c} {fmt_ratio(ratio(k.median('tcp1'), u.median('tcp1')))}")
+        if speedups:
+            target = "" if suffix else " (target >= 4x)"
+            out.append(f"ovpn-dco{what} vs OpenVPN userspace, TCP 1 stream: " + ", ".join(speedups) + target)
     if run.multipeer is not None:
         mp = run.multipeer
         parts = [f"{m.title} {fmt_ratio(multipeer_ratio(run, m.key))}" for m in METRICS]
         out.append(
             f"{mp.peers:,} peers vs 1 on a multi-peer ovpn-dco device: " + ", ".join(parts) + " (target >= 0.95x)"
         )
+        cost = mp.lookup_cost()
+        if cost:
+            parts = [f"{n} {extra:+.2f} us of {call:.1f} us ({100 * share:.1f}%)" for n, extra, call, share in cost]
+            out.append(
+                f"peer lookup with {mp.peers:,} peers vs 1, per 64-byte packet (ftrace): "
+                + ", ".join(parts)
+                + " (target <= 5%)"
+            )
         out.append(
             f"peers added at {mp.add_rate:,.0f} peers/s; {mp.bytes_per_peer:,.0f} bytes of kernel memory per peer"
         )
@@ -392,7 +428,6 @@ def _max_rows(runs: list[Run]) -> int:
 
 def run_from_guest(raw: dict[str, Any], kernel: str, accel: str, cpus: int) -> Run:
     """A Run from what bench_guest wrote (rows with samples, multi-peer figures), stamped now."""
-    mp = raw.get("multipeer")
     return Run(
         kernel=kernel,
         release=raw["release"],
@@ -402,7 +437,8 @@ def run_from_guest(raw: dict[str, Any], kernel: str, accel: str, cpus: int) -> R
         runs=int(raw["runs"]),
         seconds=float(raw["seconds"]),
         rows=[row_from_dict(r) for r in raw["rows"]],
-        multipeer=MultiPeer(int(mp["peers"]), float(mp["add_seconds"]), float(mp["bytes_per_peer"])) if mp else None,
+        multipeer=multipeer_from_dict(raw.get("multipeer")),
+        rps=bool(raw.get("rps", False)),
     )
 
 

@@ -14,6 +14,14 @@ driven by pyharness.upstream_ovpn; and a multi-peer ovpn-dco device
 ``--peers`` peers configured. Every tunnel carries an inner MTU of 1420
 (WireGuard's default) over the veth's 1500, so no outer packet is
 fragmented and every tunnel moves the same payload per packet.
+
+Both ends of every tunnel share this guest. A veth hands a packet to the
+backlog of the CPU that sent it, so without steering the receiving end's
+work runs on the sending end's vCPU and one vCPU does the work of two
+hosts. Each end's underlay receive is therefore steered to its own vCPU
+with RPS (sending end: vCPU 0, receiving end: vCPU 1), as two hosts, or a
+NIC with RSS, would have it; every setup gets the same. The ovpn-dco rows
+are also measured without RPS, to show what the steering does.
 """
 
 from __future__ import annotations
@@ -49,11 +57,17 @@ class SetupError(RuntimeError):
 
 @dataclass
 class Target:
-    """Where the traffic goes: iperf3 client in ``client_ns``, server in ``server_ns`` on ``addr``."""
+    """Where the traffic goes: iperf3 client in ``client_ns``, server in ``server_ns`` on ``addr``.
+
+    ``links`` are the underlay veths (namespace, device) of the sending and the receiving end;
+    ``back_addr`` is the sending end's address inside the tunnel.
+    """
 
     client_ns: str
     server_ns: str
     addr: str
+    links: tuple[tuple[str, str], tuple[str, str]]
+    back_addr: str = ""
     closers: list[Callable[[], None]] = field(default_factory=list)
 
     def close(self) -> None:
@@ -68,7 +82,22 @@ class Target:
 class Setup:
     row: bench.Row
     start: Callable[[], Target]
+    rps: bool = True
     target: Target | None = None
+
+
+RPS_CPUS = (0, 1)  # the sending end's underlay receive on vCPU 0, the receiving end's on vCPU 1
+
+
+def can_steer() -> bool:
+    return (os.cpu_count() or 1) > max(RPS_CPUS)
+
+
+def steer(t: Target, on: bool) -> None:
+    """Each end's underlay receive on its own vCPU (RPS), or where the packet was sent (``on`` false)."""
+    for (ns, dev), cpu in zip(t.links, RPS_CPUS, strict=True):
+        mask = f"{1 << cpu:x}" if on else "0"
+        netns.run(ns, "sh", "-c", f"echo {mask} > /sys/class/net/{dev}/queues/rx-0/rps_cpus")
 
 
 # ---------------------------------------------------------------- setups
@@ -80,10 +109,15 @@ def _underlay(t: list[Callable[[], None]]) -> topo.Underlay:
     return u
 
 
+def _tunnel(u: topo.Underlay, addrs: tuple[str, str], closers: list[Callable[[], None]]) -> Target:
+    """Traffic from side a to side b of ``u``, to b's ``addrs[1]``; a's is ``addrs[0]``."""
+    return Target(u.ns[0], u.ns[1], addrs[1], ((u.ns[0], "va"), (u.ns[1], "vb")), addrs[0], closers)
+
+
 def start_veth() -> Target:
     closers: list[Callable[[], None]] = []
     u = _underlay(closers)
-    return Target(u.ns[0], u.ns[1], topo.UNDERLAY4[1], closers)
+    return _tunnel(u, topo.UNDERLAY4, closers)
 
 
 def start_openvpn(cipher: str, dco: bool) -> Target:
@@ -93,7 +127,7 @@ def start_openvpn(cipher: str, dco: bool) -> Target:
     u = _underlay(closers)
     lab = openvpn.Lab()
     closers.append(lab.close)
-    target = Target(u.ns[0], u.ns[1], openvpn.TUNNEL4[1], closers)
+    target = _tunnel(u, openvpn.TUNNEL4, closers)
     try:
         mtu = [f"tun-mtu {TUNNEL_MTU}"]
         a, b = openvpn.p2p_pair(
@@ -139,7 +173,7 @@ def start_wireguard() -> Target:
             [f"{topo.TUNNEL4[1 - side]}/32"],
         )
         _tunnel_address(ns, "wg0", side)
-    return Target(u.ns[0], u.ns[1], topo.TUNNEL4[1], closers)
+    return _tunnel(u, topo.TUNNEL4, closers)
 
 
 def start_upstream(cipher: str) -> Target:
@@ -154,19 +188,22 @@ def start_upstream(cipher: str) -> Target:
         end.attach((topo.UNDERLAY4[side], topo.PORT), 1, (topo.UNDERLAY4[1 - side], topo.PORT))
         end.key(1, keys[side], keys[1 - side])
         _tunnel_address(ns, end.ifname, side)
-    return Target(u.ns[0], u.ns[1], topo.TUNNEL4[1], closers)
+    return _tunnel(u, topo.TUNNEL4, closers)
 
 
 @dataclass
 class MultiPeerState:
     added: scale.AddResult | None = None
+    lookup: dict[str, dict[str, float]] | None = None  # "one"/"many" -> lookup_times()
 
 
 def start_multipeer(extra_peers: int, state: MultiPeerState) -> Target:
     """A multi-peer ovpn-dco device (harness-driven, AES-256-GCM) and its one real client;
     with ``extra_peers`` more peers on the device's shared UDP socket."""
     star = topo.Star(clients4=1, clients6=0, ipv6=False)
-    target = Target(star.server.ns, star.clients[1].ns, topo.client_vpn4(1), [star.close])
+    client = star.clients[1]
+    links = ((star.server.ns, "s1"), (client.ns, "c1"))
+    target = Target(star.server.ns, client.ns, topo.client_vpn4(1), links, topo.TUNNEL4[0], [star.close])
     try:
         for end in (star.server, star.clients[1]):
             netns.ip("link", "set", end.ifname, "mtu", str(TUNNEL_MTU), netns=end.ns)
@@ -192,6 +229,16 @@ def setups(peers: int, upstream: bool, mp: MultiPeerState) -> list[Setup]:
             Setup(
                 bench.Row(f"ovpn-dco/{c}", f"ovpn-dco + OpenVPN 2.6, {c}", "ovpn-dco", c, TUNNEL_MTU),
                 lambda c=c: start_openvpn(c, dco=True),
+            )
+        )
+    for c in bench.CIPHERS:
+        out.append(
+            Setup(
+                bench.Row(
+                    f"ovpn-dco/{c}/{bench.NO_RPS}", f"ovpn-dco + OpenVPN 2.6, {c}, no RPS", "ovpn-dco", c, TUNNEL_MTU
+                ),
+                lambda c=c: start_openvpn(c, dco=True),
+                rps=False,
             )
         )
     for c in bench.CIPHERS:
@@ -266,12 +313,44 @@ def profile(t: Target, seconds: float) -> str:
     return ftrace_profile.profile(run)
 
 
+# the multi-peer device's peer lookup and the call it is made in, per direction
+LOOKUPS = (("ovpn_peer_get_tx", "ovpn_net_xmit"), ("ovpn_peer_get_rx", "ovpn_udp_encap_recv"))
+
+
+def lookup_times(t: Target, seconds: float) -> dict[str, float]:
+    """Mean microseconds per call of a multi-peer device's peer lookups and of the calls they are made in.
+
+    Traced (function_graph) during one-way floods of 64-byte UDP datagrams: to the client
+    (the device sends: lookup by VPN address, in ovpn_net_xmit), then from it (the device
+    receives: lookup by peer id, in ovpn_udp_encap_recv). One-way traffic keeps the client's
+    P2P device out of the traced calls: it only receives in the first flood and only sends
+    in the second.
+    """
+    out: dict[str, float] = {}
+    flows = ((t.server_ns, t.client_ns, t.addr), (t.client_ns, t.server_ns, t.back_addr))
+    for (lookup, path), (server_ns, client_ns, addr) in zip(LOOKUPS, flows, strict=True):
+
+        def run(server_ns: str = server_ns, client_ns: str = client_ns, addr: str = addr) -> float:
+            t0 = time.monotonic()
+            traffic.iperf3(server_ns, client_ns, addr, seconds=seconds, udp_length=UDP_LENGTH)
+            return time.monotonic() - t0
+
+        times, _ = ftrace_profile.trace(run, (lookup, path))
+        means = {f.name: f.mean_us for f in times}
+        missing = {lookup, path} - means.keys()
+        if missing:
+            raise RuntimeError(f"ftrace saw no call of {', '.join(sorted(missing))}")
+        out |= {lookup: means[lookup], path: means[path]}
+    return out
+
+
 def write(out: Path, rows: list[bench.Row], args: argparse.Namespace, mp: MultiPeerState, complete: bool) -> None:
     data: dict[str, Any] = {
         "release": os.uname().release,
         "runs": args.runs,
         "seconds": args.seconds,
         "complete": complete,
+        "rps": can_steer(),
         "rows": [bench.row_to_dict(r) for r in rows],
         "multipeer": None,
     }
@@ -280,10 +359,24 @@ def write(out: Path, rows: list[bench.Row], args: argparse.Namespace, mp: MultiP
             "peers": args.peers,
             "add_seconds": mp.added.seconds,
             "bytes_per_peer": mp.added.bytes_per_peer,
+            "lookup_us": mp.lookup,
         }
     tmp = out.with_suffix(".tmp")
     tmp.write_text(json.dumps(data, indent=2) + "\n")
     tmp.replace(out)
+
+
+def measure_lookups(todo: list[Setup], args: argparse.Namespace, mp: MultiPeerState) -> None:
+    """The peer lookups' times on the 1-peer and on the many-peer device (when both are up)."""
+    by_id = {s.row.setup: s.target for s in todo}
+    one, many = by_id.get(bench.MP_ONE), by_id.get(bench.mp_many(args.peers))
+    if one is None or many is None or mp.added is None:
+        return
+    try:
+        mp.lookup = {"one": lookup_times(one, args.seconds), "many": lookup_times(many, args.seconds)}
+        print(f"bench: peer lookups (mean us per call): {mp.lookup}", flush=True)
+    except Exception as exc:  # noqa: BLE001 - the throughput figures stand without it
+        print(f"bench: timing the peer lookups failed: {exc}", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -309,6 +402,8 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.monotonic()
         try:
             s.target = s.start()
+            if can_steer():
+                steer(s.target, s.rps)
             print(f"bench: {s.row.label}: up in {time.monotonic() - t0:.1f} s", flush=True)
         except Exception as exc:  # noqa: BLE001 - one setup failing leaves the others
             s.row.error = f"setup failed: {exc}".splitlines()[0][:300]
@@ -338,6 +433,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"bench: profile of {s.row.label}, TCP 1 stream:\n{profile(s.target, args.seconds)}", flush=True)
             except Exception as exc:  # noqa: BLE001 - the profile is extra
                 print(f"bench: profile of {s.row.label} failed: {exc}", flush=True)
+    measure_lookups(todo, args, mp)
     for s in todo:
         if s.target is not None:
             s.target.close()

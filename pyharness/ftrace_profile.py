@@ -91,11 +91,11 @@ def traceable(functions: Iterable[str]) -> list[str]:
     return [f for f in functions if f in known]
 
 
-def profile(run: Callable[[], float], functions: Iterable[str] = DATA_PATH) -> str:
-    """Trace ``functions`` while ``run`` (returning its duration in seconds) runs; the table."""
+def trace(run: Callable[[], float], functions: Iterable[str] = DATA_PATH) -> tuple[list[FunctionTime], float]:
+    """Trace ``functions`` while ``run`` (returning its duration in seconds) runs: the times, the duration."""
     chosen = traceable(functions)
     if not chosen:
-        return "ftrace: none of the functions is traceable"
+        raise RuntimeError("ftrace: none of the functions is traceable")
     _write("tracing_on", "0")
     _write("current_tracer", "nop")
     _write("buffer_size_kb", "32768")
@@ -113,4 +113,13 @@ def profile(run: Callable[[], float], functions: Iterable[str] = DATA_PATH) -> s
     _write("current_tracer", "nop")
     _write("set_ftrace_filter", "")
     _write("trace", "")
+    return times, seconds
+
+
+def profile(run: Callable[[], float], functions: Iterable[str] = DATA_PATH) -> str:
+    """Trace ``functions`` while ``run`` runs; the table."""
+    try:
+        times, seconds = trace(run, functions)
+    except RuntimeError as exc:
+        return str(exc)
     return render(times, seconds)

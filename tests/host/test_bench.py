@@ -37,13 +37,21 @@ def sample_run(kernel="bookworm") -> bench.Run:
         rows=[
             row("veth", "veth", (1000.0, 900.0, 1100.0), label="veth (no tunnel)"),
             row("ovpn-dco/AES-256-GCM", "ovpn-dco", (300.0, 310.0, 290.0)),
+            row("ovpn-dco/AES-256-GCM/no-rps", "ovpn-dco", (200.0, 220.0, 210.0)),
             row("openvpn-userspace/AES-256-GCM", "openvpn-userspace", (50.0, 60.0, None)),
             row("wireguard", "wireguard", (200.0, 250.0, 150.0), label="WireGuard"),
             row("mp-1", "multipeer", (100.0, 100.0, 100.0)),
             row("mp-10000", "multipeer", (96.0, 97.0, 95.0)),
         ],
-        multipeer=bench.MultiPeer(10_000, 2.0, 320.0),
+        multipeer=bench.MultiPeer(10_000, 2.0, 320.0, LOOKUP_US),
+        rps=True,
     )
+
+
+LOOKUP_US = {
+    "one": {"ovpn_peer_get_tx": 1.0, "ovpn_net_xmit": 40.0, "ovpn_peer_get_rx": 0.8, "ovpn_udp_encap_recv": 50.0},
+    "many": {"ovpn_peer_get_tx": 1.4, "ovpn_net_xmit": 41.0, "ovpn_peer_get_rx": 1.3, "ovpn_udp_encap_recv": 51.0},
+}
 
 
 def test_median_of_three_ignores_failed_samples():
@@ -79,7 +87,7 @@ def test_table_has_a_row_per_setup_with_medians_and_ratios():
     lines = text.splitlines()
     assert lines[0].startswith("| setup | TCP, 1 stream (Mbit/s) | vs WG | vs veth | TCP, 4 streams (Mbit/s)")
     assert "UDP, 64-byte datagrams (kpps)" in lines[0]
-    assert len(lines) == 2 + 6
+    assert len(lines) == 2 + 7
     assert all(line.count("|") == lines[0].count("|") for line in lines)
     dco = next(line for line in lines if line.startswith("| ovpn-dco/AES-256-GCM |"))
     cells = [c.strip() for c in dco.strip("|").split("|")]
@@ -111,11 +119,32 @@ def test_a_setup_that_failed_shows_in_table_and_summary():
 def test_summary_states_the_issue_targets():
     lines = bench.summary(sample_run())
     assert "ovpn-dco AES-256-GCM, TCP 1 stream vs WireGuard: 1.50x (target >= 1.0x)" in lines
-    assert any(line.startswith("ovpn-dco vs OpenVPN userspace, TCP 1 stream: AES-256-GCM 5.45x") for line in lines)
+    assert "ovpn-dco vs OpenVPN userspace, TCP 1 stream: AES-256-GCM 5.45x (target >= 4x)" in lines
+    assert "ovpn-dco without RPS vs OpenVPN userspace, TCP 1 stream: AES-256-GCM 3.82x" in lines
     assert any(
         line.startswith("10,000 peers vs 1 on a multi-peer ovpn-dco device: TCP, 1 stream 0.96x") for line in lines
     )
     assert "peers added at 5,000 peers/s; 320 bytes of kernel memory per peer" in lines
+    assert (
+        "peer lookup with 10,000 peers vs 1, per 64-byte packet (ftrace): "
+        "send +0.40 us of 40.0 us (1.0%), receive +0.50 us of 50.0 us (1.0%) (target <= 5%)"
+    ) in lines
+
+
+def test_lookup_cost_is_the_extra_lookup_time_over_the_whole_call():
+    mp = bench.MultiPeer(10_000, 2.0, 320.0, LOOKUP_US)
+    (send, recv) = mp.lookup_cost()
+    assert send[0] == "send" and send[1:] == pytest.approx((0.4, 40.0, 0.01))
+    assert recv[0] == "receive" and recv[1:] == pytest.approx((0.5, 50.0, 0.01))
+    assert bench.MultiPeer(10_000, 2.0, 320.0).lookup_cost() == []
+
+
+def test_heading_says_whether_the_underlay_receive_was_steered():
+    run = sample_run()
+    steered = "median of 3 runs of 5 s each; each end's underlay receive on its own vCPU (RPS)"
+    assert bench.heading(run).endswith(steered)
+    run.rps = False
+    assert bench.heading(run).endswith("median of 3 runs of 5 s each")
 
 
 def test_json_round_trip_keeps_every_sample_and_the_median(tmp_path):
@@ -125,13 +154,19 @@ def test_json_round_trip_keeps_every_sample_and_the_median(tmp_path):
     data = json.loads(path.read_text())
     assert data["schema"] == bench.SCHEMA
     (rec,) = data["runs"]
-    assert {"kernel", "release", "date", "accel", "cpus", "runs", "seconds", "rows", "multipeer"} <= set(rec)
+    assert {"kernel", "release", "date", "accel", "cpus", "runs", "seconds", "rows", "multipeer", "rps"} <= set(rec)
+    assert rec["rps"] is True
+    assert rec["multipeer"]["lookup_us"] == LOOKUP_US
     user = next(r for r in rec["rows"] if r["setup"] == "openvpn-userspace/AES-256-GCM")
     assert user["metrics"]["tcp1"] == {"unit": "Mbit/s", "samples": [50.0, 60.0, None], "median": 55.0}
     assert rec["multipeer"]["add_rate"] == pytest.approx(4999.5)
     assert rec["multipeer"]["tcp1_ratio"] == pytest.approx(0.96)
     (back,) = bench.load(path)
     assert bench.run_to_dict(back) == bench.run_to_dict(run)
+    del rec["rps"], rec["multipeer"]["lookup_us"]  # a run saved before these existed
+    path.write_text(json.dumps(data))
+    (old,) = bench.load(path)
+    assert old.rps is False and old.multipeer is not None and old.multipeer.lookup_cost() == []
 
 
 def test_load_refuses_another_schema(tmp_path):
@@ -157,11 +192,13 @@ def test_run_from_guest_output():
         "seconds": 5,
         "complete": True,
         "rows": [bench.row_to_dict(r) for r in sample_run().rows],
-        "multipeer": {"peers": 10_000, "add_seconds": 2.0, "bytes_per_peer": 320.0},
+        "rps": True,
+        "multipeer": {"peers": 10_000, "add_seconds": 2.0, "bytes_per_peer": 320.0, "lookup_us": LOOKUP_US},
     }
     run = bench.run_from_guest(raw, "sid", "tcg", 2)
     assert (run.kernel, run.release, run.accel, run.cpus) == ("sid", "7.2.13+deb14-amd64", "tcg", 2)
-    assert run.multipeer == bench.MultiPeer(10_000, 2.0, 320.0)
+    assert run.multipeer == bench.MultiPeer(10_000, 2.0, 320.0, LOOKUP_US)
+    assert run.rps is True
     assert run.date.endswith("Z")
 
 
@@ -215,6 +252,9 @@ def test_guest_setups_cover_the_issue_and_are_selectable():
         "ovpn-dco/AES-256-GCM",
         "ovpn-dco/AES-128-GCM",
         "ovpn-dco/CHACHA20-POLY1305",
+        "ovpn-dco/AES-256-GCM/no-rps",
+        "ovpn-dco/AES-128-GCM/no-rps",
+        "ovpn-dco/CHACHA20-POLY1305/no-rps",
         "openvpn-userspace/AES-256-GCM",
         "openvpn-userspace/AES-128-GCM",
         "openvpn-userspace/CHACHA20-POLY1305",
@@ -226,6 +266,45 @@ def test_guest_setups_cover_the_issue_and_are_selectable():
     assert [i for i in with_upstream if i.startswith("upstream-ovpn/")] == [f"upstream-ovpn/{c}" for c in bench.CIPHERS]
     chosen = bench_guest.selected(bench_guest.setups(10, upstream=True, mp=mp), "veth,upstream-ovpn")
     assert [s.row.setup for s in chosen] == ["veth"] + [f"upstream-ovpn/{c}" for c in bench.CIPHERS]
+    steered = {s.row.setup: s.rps for s in bench_guest.setups(10, upstream=True, mp=mp)}
+    assert [i for i, on in steered.items() if not on] == [f"ovpn-dco/{c}/no-rps" for c in bench.CIPHERS]
+
+
+def test_steering_writes_each_ends_rps_mask(monkeypatch):
+    calls = []
+    monkeypatch.setattr(bench_guest.netns, "run", lambda ns, *cmd, **kw: calls.append((ns, cmd)))
+    t = bench_guest.Target("a1", "b1", "10.99.0.2", (("a1", "va"), ("b1", "vb")), "10.99.0.1")
+    bench_guest.steer(t, True)
+    bench_guest.steer(t, False)
+    assert calls == [
+        ("a1", ("sh", "-c", "echo 1 > /sys/class/net/va/queues/rx-0/rps_cpus")),
+        ("b1", ("sh", "-c", "echo 2 > /sys/class/net/vb/queues/rx-0/rps_cpus")),
+        ("a1", ("sh", "-c", "echo 0 > /sys/class/net/va/queues/rx-0/rps_cpus")),
+        ("b1", ("sh", "-c", "echo 0 > /sys/class/net/vb/queues/rx-0/rps_cpus")),
+    ]
+
+
+def test_lookup_times_floods_each_way_and_keeps_the_means(monkeypatch):
+    floods = []
+    monkeypatch.setattr(
+        bench_guest.traffic, "iperf3", lambda srv, cli, addr, **kw: floods.append((srv, cli, addr, kw)) or {}
+    )
+
+    def fake_trace(run, functions):
+        run()
+        return [bench_guest.ftrace_profile.FunctionTime(f, 4, 4.0 * (i + 1)) for i, f in enumerate(functions)], 1.0
+
+    monkeypatch.setattr(bench_guest.ftrace_profile, "trace", fake_trace)
+    t = bench_guest.Target("srv", "cli", "10.99.0.2", (("srv", "s1"), ("cli", "c1")), "10.99.0.1")
+    got = bench_guest.lookup_times(t, 2.0)
+    assert got == {"ovpn_peer_get_tx": 1.0, "ovpn_net_xmit": 2.0, "ovpn_peer_get_rx": 1.0, "ovpn_udp_encap_recv": 2.0}
+    assert floods == [
+        ("cli", "srv", "10.99.0.2", {"seconds": 2.0, "udp_length": 64}),
+        ("srv", "cli", "10.99.0.1", {"seconds": 2.0, "udp_length": 64}),
+    ]
+    monkeypatch.setattr(bench_guest.ftrace_profile, "trace", lambda run, functions: ([], 1.0))
+    with pytest.raises(RuntimeError, match="no call of ovpn_net_xmit, ovpn_peer_get_tx"):
+        bench_guest.lookup_times(t, 2.0)
 
 
 def test_iperf3_udp_report_gives_datagrams_received_per_second():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from pyharness import ftrace_profile
 
 TRACE = """\
@@ -39,3 +41,26 @@ def test_table_shows_the_share_of_the_run():
     header, row = table.splitlines()
     assert header.split() == ["function", "calls", "total", "ms", "mean", "us", "%", "of", "run"]
     assert row.split() == ["ovpn_recv", "4", "500.0", "125000.00", "25.0%"]
+
+
+def test_trace_filters_the_traceable_functions_and_parses_what_ran(tmp_path, monkeypatch):
+    monkeypatch.setattr(ftrace_profile, "TRACEFS", tmp_path)
+    (tmp_path / "available_filter_functions").write_text("ovpn_net_xmit [ovpn_dco]\nip_send_skb\n")
+    seen = {}
+
+    def run() -> float:
+        seen["filter"] = (tmp_path / "set_ftrace_filter").read_text()
+        seen["tracer"] = (tmp_path / "current_tracer").read_text()
+        (tmp_path / "trace").write_text(
+            " 0)   3.000 us    |  } /* ovpn_net_xmit [ovpn_dco] */\n 1)   5.000 us    |  ovpn_net_xmit [ovpn_dco]();\n"
+        )
+        return 2.0
+
+    times, seconds = ftrace_profile.trace(run, ("ovpn_net_xmit", "no_such_function"))
+    assert seen == {"filter": "ovpn_net_xmit\n", "tracer": "function_graph"}
+    assert (times, seconds) == ([ftrace_profile.FunctionTime("ovpn_net_xmit", 2, 8.0)], 2.0)
+    assert (tmp_path / "current_tracer").read_text() == "nop"
+    assert (tmp_path / "tracing_on").read_text() == "0"
+    with pytest.raises(RuntimeError, match="none of the functions"):
+        ftrace_profile.trace(run, ("no_such_function",))
+    assert ftrace_profile.profile(run, ("no_such_function",)) == "ftrace: none of the functions is traceable"
