@@ -147,7 +147,7 @@ class Run:
     seconds: float
     rows: list[Row] = field(default_factory=list)
     multipeer: MultiPeer | None = None
-    rps: bool = False  # each end's underlay receive steered to its own vCPU
+    rps: bool = False  # each end on its own vCPU: processes pinned, underlay receive steered (RPS)
 
     def row(self, setup: str) -> Row | None:
         for r in self.rows:
@@ -285,7 +285,7 @@ def fmt_ratio(value: float | None) -> str:
 
 def heading(run: Run) -> str:
     label = KERNEL_LABELS.get(run.kernel, run.kernel)
-    steering = "; each end's underlay receive on its own vCPU (RPS)" if run.rps else ""
+    steering = "; each end on its own vCPU (processes pinned, underlay receive steered by RPS)" if run.rps else ""
     return (
         f"{label} (`{run.release}`), {run.accel.upper()} guest with {run.cpus} vCPUs, {run.date[:10]}: "
         f"median of {run.runs} runs of {run.seconds:g} s each{steering}"

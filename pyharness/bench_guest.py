@@ -15,12 +15,13 @@ driven by pyharness.upstream_ovpn; and a multi-peer ovpn-dco device
 (WireGuard's default) over the veth's 1500, so no outer packet is
 fragmented and every tunnel moves the same payload per packet.
 
-Both ends of every tunnel share this guest. A veth hands a packet to the
-backlog of the CPU that sent it, so without steering the receiving end's
-work runs on the sending end's vCPU and one vCPU does the work of two
-hosts. Each end's underlay receive is therefore steered to its own vCPU
-with RPS (sending end: vCPU 0, receiving end: vCPU 1), as two hosts, or a
-NIC with RSS, would have it; every setup gets the same. The ovpn-dco rows
+Both ends of every tunnel share this guest, and each end stands for a host
+with one vCPU of its own (sending end: vCPU 0, receiving end: vCPU 1): its
+iperf3 and its OpenVPN process are pinned there, and its underlay receive
+is steered there with RPS, as a NIC with RSS would spread it. A veth hands a
+packet to the backlog of the CPU that sent it, so without RPS the receiving
+end's packet work runs on the sending end's vCPU. Every setup gets the same
+(WireGuard's crypto workers run on every vCPU regardless); the ovpn-dco rows
 are also measured without RPS, to show what the steering does.
 """
 
@@ -86,18 +87,36 @@ class Setup:
     target: Target | None = None
 
 
-RPS_CPUS = (0, 1)  # the sending end's underlay receive on vCPU 0, the receiving end's on vCPU 1
+END_CPUS = (0, 1)  # the vCPU of the sending end and of the receiving end
 
 
 def can_steer() -> bool:
-    return (os.cpu_count() or 1) > max(RPS_CPUS)
+    return (os.cpu_count() or 1) > max(END_CPUS)
 
 
 def steer(t: Target, on: bool) -> None:
-    """Each end's underlay receive on its own vCPU (RPS), or where the packet was sent (``on`` false)."""
-    for (ns, dev), cpu in zip(t.links, RPS_CPUS, strict=True):
+    """Each end's underlay receive on its end's vCPU (RPS), or where the packet was sent (``on`` false)."""
+    for (ns, dev), cpu in zip(t.links, END_CPUS, strict=True):
         mask = f"{1 << cpu:x}" if on else "0"
         netns.run(ns, "sh", "-c", f"echo {mask} > /sys/class/net/{dev}/queues/rx-0/rps_cpus")
+
+
+def _comm(pid: str) -> str | None:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:  # gone
+        return None
+
+
+def pin_openvpn(t: Target) -> list[int]:
+    """Pin each end's OpenVPN process (all its threads) to its end's vCPU; the pids pinned."""
+    pinned = []
+    for (ns, _dev), cpu in zip(t.links, END_CPUS, strict=True):
+        for pid in netns.ip("netns", "pids", ns).split():
+            if _comm(pid) == "openvpn":
+                subprocess.run(["taskset", "-a", "-p", "-c", str(cpu), pid], check=True, capture_output=True)
+                pinned.append(int(pid))
+    return pinned
 
 
 # ---------------------------------------------------------------- setups
@@ -295,11 +314,13 @@ def has_upstream_ovpn() -> bool:
 
 def sample(t: Target, metric: str, seconds: float) -> float:
     """One iperf3 run of ``metric`` over ``t``: Mbit/s received (TCP) or datagrams/s received (UDP)."""
+    cpus = END_CPUS if can_steer() else None
     if metric == "udp64":
-        report = traffic.iperf3(t.server_ns, t.client_ns, t.addr, seconds=seconds, udp_length=UDP_LENGTH)
+        report = traffic.iperf3(t.server_ns, t.client_ns, t.addr, seconds=seconds, udp_length=UDP_LENGTH, cpus=cpus)
         return traffic.received_pps(report)
     streams = 4 if metric == "tcp4" else 1
-    return traffic.received_mbits(traffic.iperf3(t.server_ns, t.client_ns, t.addr, seconds=seconds, streams=streams))
+    report = traffic.iperf3(t.server_ns, t.client_ns, t.addr, seconds=seconds, streams=streams, cpus=cpus)
+    return traffic.received_mbits(report)
 
 
 def profile(t: Target, seconds: float) -> str:
@@ -404,6 +425,7 @@ def main(argv: list[str] | None = None) -> int:
             s.target = s.start()
             if can_steer():
                 steer(s.target, s.rps)
+                pin_openvpn(s.target)
             print(f"bench: {s.row.label}: up in {time.monotonic() - t0:.1f} s", flush=True)
         except Exception as exc:  # noqa: BLE001 - one setup failing leaves the others
             s.row.error = f"setup failed: {exc}".splitlines()[0][:300]

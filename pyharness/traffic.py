@@ -51,15 +51,17 @@ def iperf3(
     streams: int = 1,
     port: int = 5201,
     udp_length: int | None = None,
+    cpus: tuple[int, int] | None = None,
 ) -> dict[str, Any]:
     """One iperf3 run from ``client_ns`` to a one-shot server in ``server_ns``; iperf3's JSON report.
 
     TCP by default; ``udp_length`` makes it UDP datagrams of that many bytes, sent as fast as
-    the sender can (``-b 0``).
+    the sender can (``-b 0``). ``cpus`` pins the client and the server to those CPUs (``-A``).
     """
     udp = [] if udp_length is None else ["-u", "-l", str(udp_length), "-b", "0"]
+    pin_client, pin_server = ([], []) if cpus is None else (["-A", str(cpus[0])], ["-A", str(cpus[1])])
     srv = subprocess.Popen(
-        ["ip", "netns", "exec", server_ns, "iperf3", "-s", "-1", "-B", server_addr, "-p", str(port)],
+        ["ip", "netns", "exec", server_ns, "iperf3", "-s", "-1", "-B", server_addr, "-p", str(port), *pin_server],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -67,7 +69,8 @@ def iperf3(
         _wait_listening(server_ns, port)
         res = netns.run(
             client_ns,
-            "iperf3", "-c", server_addr, "-p", str(port), "-t", str(seconds), "-P", str(streams), *udp, "-J",
+            "iperf3", "-c", server_addr, "-p", str(port), "-t", str(seconds), "-P", str(streams), *udp, *pin_client,
+            "-J",
             check=False,
             timeout=seconds + 60,
         )  # fmt: skip

@@ -141,7 +141,7 @@ def test_lookup_cost_is_the_extra_lookup_time_over_the_whole_call():
 
 def test_heading_says_whether_the_underlay_receive_was_steered():
     run = sample_run()
-    steered = "median of 3 runs of 5 s each; each end's underlay receive on its own vCPU (RPS)"
+    steered = "5 s each; each end on its own vCPU (processes pinned, underlay receive steered by RPS)"
     assert bench.heading(run).endswith(steered)
     run.rps = False
     assert bench.heading(run).endswith("median of 3 runs of 5 s each")
@@ -282,6 +282,35 @@ def test_steering_writes_each_ends_rps_mask(monkeypatch):
         ("a1", ("sh", "-c", "echo 0 > /sys/class/net/va/queues/rx-0/rps_cpus")),
         ("b1", ("sh", "-c", "echo 0 > /sys/class/net/vb/queues/rx-0/rps_cpus")),
     ]
+
+
+def test_each_ends_openvpn_is_pinned_to_its_vcpu(monkeypatch):
+    pids = {"a1": "10 11 12", "b1": "20"}
+    comms = {"10": "openvpn", "11": "iperf3", "20": "openvpn"}  # 12 is gone
+    runs = []
+    monkeypatch.setattr(bench_guest.netns, "ip", lambda *args, **kw: pids[args[2]])
+    monkeypatch.setattr(bench_guest, "_comm", comms.get)
+    monkeypatch.setattr(bench_guest.subprocess, "run", lambda cmd, **kw: runs.append(cmd))
+    t = bench_guest.Target("a1", "b1", "10.99.0.2", (("a1", "va"), ("b1", "vb")), "10.99.0.1")
+    assert bench_guest.pin_openvpn(t) == [10, 20]
+    assert runs == [["taskset", "-a", "-p", "-c", "0", "10"], ["taskset", "-a", "-p", "-c", "1", "20"]]
+
+
+def test_samples_pin_iperf3_client_and_server_to_their_ends(monkeypatch):
+    calls = []
+
+    def fake_iperf3(srv, cli, addr, **kw):
+        calls.append(kw)
+        return {"end": {"sum_received": {"seconds": 1.0, "bits_per_second": 8e6, "packets": 10, "lost_packets": 0}}}
+
+    monkeypatch.setattr(bench_guest.traffic, "iperf3", fake_iperf3)
+    monkeypatch.setattr(bench_guest.os, "cpu_count", lambda: 2)
+    t = bench_guest.Target("a1", "b1", "10.99.0.2", (("a1", "va"), ("b1", "vb")), "10.99.0.1")
+    assert bench_guest.sample(t, "tcp4", 2.0) == 8.0
+    assert calls == [{"seconds": 2.0, "streams": 4, "cpus": (0, 1)}]
+    monkeypatch.setattr(bench_guest.os, "cpu_count", lambda: 1)
+    bench_guest.sample(t, "udp64", 2.0)
+    assert calls[1] == {"seconds": 2.0, "udp_length": 64, "cpus": None}
 
 
 def test_lookup_times_floods_each_way_and_keeps_the_means(monkeypatch):
