@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -387,15 +388,28 @@ def write(out: Path, rows: list[bench.Row], args: argparse.Namespace, mp: MultiP
     tmp.replace(out)
 
 
+def median_times(rounds: list[dict[str, float]]) -> dict[str, float]:
+    """Per function, the median of its mean time over the rounds."""
+    return {f: float(statistics.median(r[f] for r in rounds)) for f in rounds[0]}
+
+
 def measure_lookups(todo: list[Setup], args: argparse.Namespace, mp: MultiPeerState) -> None:
-    """The peer lookups' times on the 1-peer and on the many-peer device (when both are up)."""
+    """The peer lookups' times on the 1-peer and on the many-peer device (when both are up).
+
+    ``args.runs`` rounds, the two devices alternating, and the median per function: a slow
+    moment of the host then moves one round, not the result.
+    """
     by_id = {s.row.setup: s.target for s in todo}
     one, many = by_id.get(bench.MP_ONE), by_id.get(bench.mp_many(args.peers))
     if one is None or many is None or mp.added is None:
         return
     try:
-        mp.lookup = {"one": lookup_times(one, args.seconds), "many": lookup_times(many, args.seconds)}
-        print(f"bench: peer lookups (mean us per call): {mp.lookup}", flush=True)
+        rounds: dict[str, list[dict[str, float]]] = {"one": [], "many": []}
+        for _ in range(args.runs):
+            rounds["one"].append(lookup_times(one, args.seconds))
+            rounds["many"].append(lookup_times(many, args.seconds))
+        mp.lookup = {k: median_times(v) for k, v in rounds.items()}
+        print(f"bench: peer lookups (mean us per call, per round): {rounds}", flush=True)
     except Exception as exc:  # noqa: BLE001 - the throughput figures stand without it
         print(f"bench: timing the peer lookups failed: {exc}", flush=True)
 

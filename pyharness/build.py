@@ -6,6 +6,7 @@ import filecmp
 import hashlib
 import shutil
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +14,8 @@ from . import chroot, kconfig, paths
 from .kernels import Kernel
 
 MODULE_NAME = "ovpn-dco.ko"
+OWNER = "worktree"  # in a staging directory: the path of the work tree it builds
+UNOWNED_DAYS = 2.0  # a staging directory without OWNER (older harness) unused this long is removed
 
 
 class BuildError(RuntimeError):
@@ -40,11 +43,34 @@ def _sync_tree(src: Path, dst: Path) -> None:
             shutil.copy2(src / rel, target)
 
 
+def prune(release_dir: Path, now: float | None = None) -> list[Path]:
+    """Remove the staging directories under ``release_dir`` whose work tree is gone; the removed.
+
+    Every checkout (each CI clone too) stages its own copy, so without this they pile up.
+    A directory from before OWNER was written is removed once unused for UNOWNED_DAYS.
+    """
+    now = time.time() if now is None else now
+    removed = []
+    for d in sorted(p for p in release_dir.iterdir() if p.is_dir()):
+        owner = d / OWNER
+        if owner.is_file():
+            gone = not Path(owner.read_text().strip()).is_dir()
+        else:
+            gone = now - d.stat().st_mtime > UNOWNED_DAYS * 86400
+        if gone:
+            shutil.rmtree(d, ignore_errors=True)
+            removed.append(d)
+    return removed
+
+
 def _stage(kernel: Kernel, debug: bool) -> Path:
     flavour = "debug" if debug else "release"
     # one staging directory per work tree: two checkouts never build into (or load) each other's
     tree = hashlib.sha256(str(paths.REPO).encode()).hexdigest()[:8]
     root = paths.cache_dir() / "build" / kernel.release / f"{flavour}-{tree}"
+    prune(root.parent)
+    root.mkdir(parents=True, exist_ok=True)
+    (root / OWNER).write_text(f"{paths.REPO}\n")
     # Sources of the module that are gone from the repo must go from the copy too.
     stale = root / "kernel"
     if stale.exists():

@@ -415,3 +415,28 @@ def test_wireguard_set_device_payload():
     ((_, allowed),) = nl.parse_attrs(p[wg.PEER_ALLOWEDIPS])
     a = nl.attr_map(allowed)
     assert a[wg.ALLOWEDIP_IPADDR] == bytes([10, 99, 0, 2]) and a[wg.ALLOWEDIP_CIDR_MASK][0] == 32
+
+
+def test_lookup_rounds_alternate_and_take_the_median(monkeypatch):
+    seen = []
+    values = iter([1.0, 5.0, 3.0, 6.0, 2.0, 4.0])  # one, many, one, many, one, many
+
+    def fake_lookup_times(t, seconds):
+        seen.append(t.addr)
+        v = next(values)
+        return {"ovpn_peer_get_tx": v, "ovpn_net_xmit": 10 * v}
+
+    monkeypatch.setattr(bench_guest, "lookup_times", fake_lookup_times)
+    setups = []
+    for setup, addr in ((bench.MP_ONE, "one"), (bench.mp_many(10), "many")):
+        s = bench_guest.Setup(bench.Row(setup, setup, "multipeer"), lambda: None)  # type: ignore[arg-type, return-value]
+        s.target = bench_guest.Target("a", "b", addr, (("a", "s1"), ("b", "c1")), "10.99.0.1")
+        setups.append(s)
+    mp = bench_guest.MultiPeerState(added=bench_guest.scale.AddResult(9, 1.0, 300.0, 0))
+    args = bench.argparse.Namespace(runs=3, seconds=1.0, peers=10)
+    bench_guest.measure_lookups(setups, args, mp)
+    assert seen == ["one", "many"] * 3
+    assert mp.lookup == {
+        "one": {"ovpn_peer_get_tx": 2.0, "ovpn_net_xmit": 20.0},
+        "many": {"ovpn_peer_get_tx": 5.0, "ovpn_net_xmit": 50.0},
+    }

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
+import time
 
 import pytest
 
@@ -64,3 +66,26 @@ def test_kbuild_probes_find_the_apis_of_the_kernel(kernel):
     found = set(re.findall(r"-DOVPN_COMPAT_([A-Z0-9_]+)", cmd))
     (expected,) = [probes for series, probes in PROBES_BY_SERIES.items() if kernel.release.startswith(series)]
     assert found == expected
+
+
+def test_prune_removes_the_staging_of_work_trees_that_are_gone(tmp_path):
+    live, gone = tmp_path / "live-tree", tmp_path / "gone-tree"
+    live.mkdir()
+    release = tmp_path / "build" / "6.1.0-56-amd64"
+    staged = (("release-aaaa", live), ("debug-bbbb", gone), ("release-cccc", None), ("release", None))
+    for name, owner in staged:
+        d = release / name / "kernel"
+        d.mkdir(parents=True)
+        if owner is not None:
+            (d.parent / build.OWNER).write_text(f"{owner}\n")
+    now = time.time()
+    old = now - (build.UNOWNED_DAYS + 1) * 86400
+    os.utime(release / "release", (old, old))
+    removed = build.prune(release, now)
+    assert removed == [release / "debug-bbbb", release / "release"]
+    assert sorted(p.name for p in release.iterdir()) == ["release-aaaa", "release-cccc"]
+
+
+def test_staging_records_its_work_tree(kernel):
+    src = build._stage(kernel, debug=False)
+    assert (src.parent / build.OWNER).read_text() == f"{build.paths.REPO}\n"
