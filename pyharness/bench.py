@@ -428,18 +428,8 @@ def _max_rows(runs: list[Run]) -> int:
 
 def run_from_guest(raw: dict[str, Any], kernel: str, accel: str, cpus: int) -> Run:
     """A Run from what bench_guest wrote (rows with samples, multi-peer figures), stamped now."""
-    return Run(
-        kernel=kernel,
-        release=raw["release"],
-        date=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        accel=accel,
-        cpus=cpus,
-        runs=int(raw["runs"]),
-        seconds=float(raw["seconds"]),
-        rows=[row_from_dict(r) for r in raw["rows"]],
-        multipeer=multipeer_from_dict(raw.get("multipeer")),
-        rps=bool(raw.get("rps", False)),
-    )
+    date = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return run_from_dict(raw | {"kernel": kernel, "date": date, "accel": accel, "cpus": cpus})
 
 
 # ---------------------------------------------------------------- make bench

@@ -225,7 +225,7 @@ def start_multipeer(extra_peers: int, state: MultiPeerState) -> Target:
     links = ((star.server.ns, "s1"), (client.ns, "c1"))
     target = Target(star.server.ns, client.ns, topo.client_vpn4(1), links, topo.TUNNEL4[0], [star.close])
     try:
-        for end in (star.server, star.clients[1]):
+        for end in (star.server, client):
             netns.ip("link", "set", end.ifname, "mtu", str(TUNNEL_MTU), netns=end.ns)
         if extra_peers:
             shared = star.sockets[0]
@@ -335,10 +335,6 @@ def profile(t: Target, seconds: float) -> str:
     return ftrace_profile.profile(run)
 
 
-# the multi-peer device's peer lookup and the call it is made in, per direction
-LOOKUPS = (("ovpn_peer_get_tx", "ovpn_net_xmit"), ("ovpn_peer_get_rx", "ovpn_udp_encap_recv"))
-
-
 def lookup_times(t: Target, seconds: float) -> dict[str, float]:
     """Mean microseconds per call of a multi-peer device's peer lookups and of the calls they are made in.
 
@@ -350,7 +346,7 @@ def lookup_times(t: Target, seconds: float) -> dict[str, float]:
     """
     out: dict[str, float] = {}
     flows = ((t.server_ns, t.client_ns, t.addr), (t.client_ns, t.server_ns, t.back_addr))
-    for (lookup, path), (server_ns, client_ns, addr) in zip(LOOKUPS, flows, strict=True):
+    for (_, lookup, path), (server_ns, client_ns, addr) in zip(bench.LOOKUP_CALLS, flows, strict=True):
 
         def run(server_ns: str = server_ns, client_ns: str = client_ns, addr: str = addr) -> float:
             t0 = time.monotonic()
