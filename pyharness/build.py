@@ -49,6 +49,8 @@ def prune(release_dir: Path, now: float | None = None) -> list[Path]:
     Every checkout (each CI clone too) stages its own copy, so without this they pile up.
     A directory from before OWNER was written is removed once unused for UNOWNED_DAYS.
     """
+    if not release_dir.is_dir():  # a release (or a cache) never built for
+        return []
     now = time.time() if now is None else now
     removed = []
     for d in sorted(p for p in release_dir.iterdir() if p.is_dir()):

@@ -89,3 +89,34 @@ def test_prune_removes_the_staging_of_work_trees_that_are_gone(tmp_path):
 def test_staging_records_its_work_tree(kernel):
     src = build._stage(kernel, debug=False)
     assert (src.parent / build.OWNER).read_text() == f"{build.paths.REPO}\n"
+
+
+def _fake_kernel(release: str, tmp_path) -> kernels.Kernel:
+    return kernels.Kernel(release, tmp_path / "vmlinuz", tmp_path / "build", tmp_path / "config")
+
+
+@pytest.mark.parametrize("root_exists", [False, True], ids=["no-cache-root", "empty-cache-root"])
+def test_staging_starts_from_an_empty_or_missing_cache(monkeypatch, tmp_path, root_exists):
+    cache = tmp_path / "cache"
+    if root_exists:
+        cache.mkdir()
+    monkeypatch.setenv("OVPN_DCO_CACHE", str(cache))
+    src = build._stage(_fake_kernel("6.1.0-99-amd64", tmp_path), debug=False)
+    assert src.parent.parent == cache / "build" / "6.1.0-99-amd64"
+    assert sorted(p.name for p in src.iterdir()) == sorted(p.name for p in paths.KERNEL_SRC.iterdir())
+    assert (src.parent / "uapi" / "linux" / "ovpn_dco.h").is_file()
+    assert (src.parent / build.OWNER).read_text() == f"{paths.REPO}\n"
+
+
+def test_staging_for_a_release_seen_for_the_first_time(monkeypatch, tmp_path):
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("OVPN_DCO_CACHE", str(cache))
+    old = build._stage(_fake_kernel("6.1.0-56-amd64", tmp_path), debug=False)
+    new = build._stage(_fake_kernel("6.1.0-57-amd64", tmp_path), debug=True)
+    assert new.parent.parent == cache / "build" / "6.1.0-57-amd64"
+    assert new.parent.name.startswith("debug-") and (new / "main.c").is_file()
+    assert (old / "main.c").is_file()
+
+
+def test_prune_of_a_release_never_built_removes_nothing(tmp_path):
+    assert build.prune(tmp_path / "build" / "6.1.0-57-amd64") == []
