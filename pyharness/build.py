@@ -54,15 +54,24 @@ def prune(release_dir: Path, now: float | None = None) -> list[Path]:
     now = time.time() if now is None else now
     removed = []
     for d in sorted(p for p in release_dir.iterdir() if p.is_dir()):
-        owner = d / OWNER
-        if owner.is_file():
-            gone = not Path(owner.read_text().strip()).is_dir()
-        else:
-            gone = now - d.stat().st_mtime > UNOWNED_DAYS * 86400
-        if gone:
+        if stale(d, now):
             shutil.rmtree(d, ignore_errors=True)
             removed.append(d)
     return removed
+
+
+def owner(stage: Path) -> str | None:
+    """The work tree a staging directory builds, if it recorded one."""
+    f = stage / OWNER
+    return f.read_text().strip() if f.is_file() else None
+
+
+def stale(stage: Path, now: float) -> bool:
+    """No checkout builds in ``stage`` any more: its work tree is gone (or, unrecorded, it is old)."""
+    tree = owner(stage)
+    if tree is not None:
+        return not Path(tree).is_dir()
+    return now - stage.stat().st_mtime > UNOWNED_DAYS * 86400
 
 
 def _stage(kernel: Kernel, debug: bool) -> Path:

@@ -33,7 +33,7 @@ class ChrootError(RuntimeError):
 
 def root(suite: str) -> Path:
     """Where the chroot of ``suite`` lives in the cache."""
-    return paths.cache_dir() / "chroots" / suite
+    return paths.downloads_dir() / "chroots" / suite
 
 
 def _check(proc: subprocess.CompletedProcess[str], what: str) -> str:
@@ -90,6 +90,19 @@ def ensure(suite: str) -> Path:
     (tmp / _STAMP).write_text(" ".join([suite, *BASE_PACKAGES]) + "\n")
     tmp.rename(target)
     return target
+
+
+def header_releases(chroot: Path) -> list[str]:
+    """Kernel releases whose headers are installed in ``chroot`` (amd64 flavour)."""
+    src = chroot / "usr" / "src"
+    return sorted(p.name.removeprefix("linux-headers-") for p in src.glob("linux-headers-*-amd64") if p.is_dir())
+
+
+def remove_headers(chroot: Path, release: str) -> None:
+    """Purge one kernel's headers from ``chroot``, with what only they needed (their -common
+    tree, kbuild tools, an older compiler). Offline: apt removes, it fetches nothing."""
+    script = f"apt-get purge -y -q linux-headers-{shlex.quote(release)} && apt-get autoremove --purge -y -q"
+    _check(run(chroot, ["sh", "-ec", script]), f"removing the headers of {release} from {chroot}")
 
 
 def install(chroot: Path, packages: Sequence[str]) -> None:

@@ -7,7 +7,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from . import build, consts, ctl, kconfig, kernels, link, nl, paths, vm
+from . import build, cache, consts, ctl, kconfig, kernels, link, nl, paths, vm
 
 
 def _kernel(args: argparse.Namespace) -> kernels.Kernel:
@@ -119,6 +119,18 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
     return result.returncode
 
 
+def cmd_cache(args: argparse.Namespace) -> int:
+    """What the caches hold and its size; with --prune, remove what nothing uses."""
+    if args.prune:
+        removed = cache.prune()
+        for e in removed:
+            print(f"removed {cache.human(e.size):>7}  {e.path}  ({e.unused})")
+        print(f"removed {cache.human(sum(e.size for e in removed))} in {len(removed)} entries")
+    for line in cache.report(cache.entries()):
+        print(line)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="ovpn-dco-harness", description=__doc__)
     p.add_argument("--kernel", help="kernel release or prefix (default: Debian 12's 6.1)")
@@ -158,6 +170,9 @@ def parser() -> argparse.ArgumentParser:
     fz.add_argument("--out", default="fuzz", help="directory for results.json")
     fz.add_argument("--timeout", type=float, default=3600)
     fz.set_defaults(func=cmd_fuzz)
+    c = sub.add_parser("cache", help="what the build cache and the downloads hold, and what nothing uses")
+    c.add_argument("--prune", action="store_true", help="remove what no checkout or kernel uses")
+    c.set_defaults(func=cmd_cache)
     ctl.add_commands(sub)
     return p
 

@@ -5,7 +5,7 @@ virtme-ng's minimal config for a guest (``virtme-configkernel --defconfig``),
 then scripts/debug-kernel.config merged over it (``olddefconfig``); every
 line of the fragment must survive into the .config, or the build stops and
 names the options that did not. The build runs at the lowest priority
-(``nice -n 19``) in ``$CACHE/debug-kernel/VERSION-KEY/build`` (an ``O=``
+(``nice -n 19``) in ``$OVPN_DCO_DOWNLOADS/debug-kernel/VERSION-KEY/build`` (an ``O=``
 tree the module is built against) and installs into ``.../prefix``
 (``boot/vmlinuz-RELEASE``, ``lib/modules/RELEASE``), which vng boots.
 ``--kernel debug`` selects it; ``python -m pyharness.debugkernel`` builds it
@@ -128,7 +128,7 @@ def missing_options(fragment: dict[str, str], dotconfig: dict[str, str]) -> list
 
 
 def root() -> Path:
-    return paths.cache_dir() / "debug-kernel"
+    return paths.downloads_dir() / "debug-kernel"
 
 
 def _source_tree(version: str) -> Path:

@@ -3,13 +3,14 @@
 Each entry names an apt suite of Debian's archive. Its kernel is the one the
 suite's ``linux-image-amd64`` points at; the packages are fetched with
 ``apt-get download`` through the project's own sources list
-(scripts/apt/sources.list, with lists and cache under the harness cache, so
+(scripts/apt/sources.list, with lists and cache under the downloads cache, so
 the host's apt configuration stays untouched) and unpacked with ``dpkg -x``
-into ``$CACHE/kernels/RELEASE`` - the host's /boot and /lib/modules are
+into ``$OVPN_DCO_DOWNLOADS/kernels/RELEASE`` - the host's /boot and /lib/modules are
 never changed. Kernels whose toolchain is newer than Debian 12's are built
 in a chroot of their suite (pyharness.chroot), where the headers package is
 installed with its compiler. Everything is done once and reused; the suite's
-kernel is looked up again after a day, when the archive is reachable.
+kernel is looked up again after a day, when the archive is reachable, and when
+it has moved on the old release is retired (``retire``).
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ def entry(name: str) -> Entry:
 
 
 def _apt_dir() -> Path:
-    return paths.cache_dir() / "apt"
+    return paths.downloads_dir() / "apt"
 
 
 def apt_options() -> list[str]:
@@ -103,7 +104,7 @@ def _depends(package: str) -> list[str]:
 
 
 def _release_file(e: Entry) -> Path:
-    return paths.cache_dir() / "kernels" / f"{e.name}.release"
+    return paths.downloads_dir() / "kernels" / f"{e.name}.release"
 
 
 def resolve(e: Entry) -> str:
@@ -140,7 +141,7 @@ def _packages(e: Entry, release: str) -> list[str]:
 
 
 def prefix(release: str) -> Path:
-    return paths.cache_dir() / "kernels" / release
+    return paths.downloads_dir() / "kernels" / release
 
 
 def _modules_base(root: Path, release: str) -> Path:
@@ -153,7 +154,7 @@ def _fetch(e: Entry, release: str) -> Path:
     if (root / _COMPLETE).exists():
         return root
     tmp = root.with_name(root.name + ".tmp")
-    debs = paths.cache_dir() / "debs" / release
+    debs = paths.downloads_dir() / "debs" / release
     shutil.rmtree(tmp, ignore_errors=True)
     shutil.rmtree(debs, ignore_errors=True)
     debs.mkdir(parents=True)
@@ -205,8 +206,9 @@ def _ensure_toolchain(e: Entry, release: str) -> None:
 
 
 @contextmanager
-def _locked() -> Iterator[None]:
-    with open(paths.cache_dir() / "matrix.lock", "w") as fh:
+def locked() -> Iterator[None]:
+    """Hold the matrix lock: no other process fetches, retires or prunes kernels meanwhile."""
+    with open(paths.downloads_dir() / "matrix.lock", "w") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
             yield
@@ -219,11 +221,43 @@ def prepare(name: str) -> kernels.Kernel:
     e = entry(name)
     if e.suite is None:
         return kernels.select(None, kernels.installed())
-    with _locked():
+    with locked():
+        before = current_releases().get(name)
         release = resolve(e)
         _fetch(e, release)
         _ensure_toolchain(e, release)
+        if before is not None and before != release:
+            retire(before)
         return _kernel(e, release)
+
+
+def current_releases() -> dict[str, str]:
+    """{matrix name: the release its suite pointed at when last looked up} (no network)."""
+    found = {}
+    for e in ENTRIES:
+        stamp = _release_file(e)
+        if e.suite is not None and stamp.is_file():
+            found[e.name] = stamp.read_text().strip()
+    return found
+
+
+def retire(release: str) -> list[Path]:
+    """Drop a matrix kernel no suite points at any more (its suite moved on): its prefix, its
+    headers in the build chroots and the modules built for it. Kept while a suite still uses it.
+    The caller holds the lock. Returns what was removed."""
+    if release in current_releases().values():
+        return []
+    removed = []
+    for path in (prefix(release), paths.cache_dir() / "build" / release):
+        if path.exists():
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    for e in ENTRIES:
+        croot = chroot.root(e.chroot) if e.chroot else None
+        if croot is not None and release in chroot.header_releases(croot):
+            chroot.remove_headers(croot, release)
+            removed.append(croot / "usr" / "src" / f"linux-headers-{release}")
+    return removed
 
 
 def cached() -> list[kernels.Kernel]:

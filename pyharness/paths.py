@@ -13,10 +13,30 @@ KCONFIG = REPO / "Kconfig"
 SHIMS = Path(__file__).resolve().parent / "shims"
 
 
+DEFAULT_CACHE = "/var/lib/ovpn-dco"
+CACHE_ENV = "OVPN_DCO_CACHE"
+DOWNLOADS_ENV = "OVPN_DCO_DOWNLOADS"
+
+
 def cache_dir() -> Path:
-    """Directory for built modules, downloaded kernels and probe results."""
-    base = os.environ.get("OVPN_DCO_CACHE", "/var/lib/ovpn-dco")
-    path = Path(base)
+    """What the harness makes of the work tree: staged and built modules, probe results, run dirs.
+
+    ``$OVPN_DCO_CACHE`` (default /var/lib/ovpn-dco). CI points it at a new empty directory
+    on every run, so a first build is what CI proves.
+    """
+    path = Path(os.environ.get(CACHE_ENV, DEFAULT_CACHE))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def downloads_dir() -> Path:
+    """What comes from Debian's archive, or is built from it once: kernels, chroots, apt lists,
+    the debug kernel, checkpatch.
+
+    ``$OVPN_DCO_DOWNLOADS``, else ``$OVPN_DCO_CACHE``, else /var/lib/ovpn-dco: one directory
+    for both unless the downloads are kept apart (as CI keeps them, between runs).
+    """
+    path = Path(os.environ.get(DOWNLOADS_ENV) or os.environ.get(CACHE_ENV, DEFAULT_CACHE))
     path.mkdir(parents=True, exist_ok=True)
     return path
 

@@ -53,7 +53,7 @@ class RunResult:
         return self.returncode == 0 and not self.timed_out
 
 
-def _boot_id() -> str:
+def boot_id() -> str:
     try:
         return Path("/proc/sys/kernel/random/boot_id").read_text().strip()
     except OSError:
@@ -110,7 +110,7 @@ def detect_accel(kernel: Kernel) -> str:
     forced = os.environ.get("OVPN_DCO_ACCEL")
     if forced in ("kvm", "tcg"):
         return forced
-    cache = paths.cache_dir() / f"accel-{_boot_id()}"
+    cache = paths.cache_dir() / f"accel-{boot_id()}"
     if cache.exists():
         return cache.read_text().strip()
     accel = "kvm" if probe_kvm(kernel) else "tcg"

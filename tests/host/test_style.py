@@ -2,26 +2,68 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 import subprocess
 
-from pyharness import paths
+from pyharness import checkpatch, paths
 
-# checkpatch findings we accept, and where: netlink.h
-# includes <net/genetlink.h>, whose name contains "netlink.h" (a false positive); tcp.c
-# builds its proto_ops copy from the socket's own at run time, so it cannot be const.
-ALLOWED = {
-    ("netlink.h", "EMBEDDED_FILENAME"),
-    ("tcp.c", "CONST_STRUCT"),
-}
+CHECKPATCH = paths.REPO / "scripts" / "checkpatch.sh"
+
+
+def run_checkpatch(src=None) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ)
+    if src is not None:
+        env["OVPN_DCO_CHECKPATCH_SRC"] = str(src)
+    return subprocess.run(["bash", str(CHECKPATCH)], capture_output=True, text=True, env=env)
 
 
 def test_checkpatch_strict_is_clean():
-    proc = subprocess.run(["bash", str(paths.REPO / "scripts" / "checkpatch.sh")], capture_output=True, text=True)
-    findings = re.findall(r"^\./(\S+?):\d+: (?:ERROR|WARNING|CHECK):(\w+):", proc.stdout, flags=re.M)
-    assert findings, "checkpatch printed nothing it could be judged by:\n" + proc.stdout + proc.stderr
-    unexpected = [f for f in findings if f not in ALLOWED]
-    assert unexpected == [], proc.stdout
+    proc = run_checkpatch()
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    # the one accepted finding, and nothing else
+    assert proc.stdout.splitlines()[-1] == "checkpatch.sh: 0 finding(s) fail, 1 accepted by checkpatch.allow"
+
+
+def test_checkpatch_fails_on_a_finding_of_an_accepted_type_elsewhere(tmp_path):
+    src = tmp_path / "kernel"
+    shutil.copytree(paths.KERNEL_SRC, src)
+    with open(src / "udp.c", "a") as fh:
+        fh.write("\nstatic struct proto_ops ovpn_not_const;\n")
+    proc = run_checkpatch(src)
+    assert proc.returncode == 1
+    (finding,) = [line for line in proc.stdout.splitlines() if line.startswith("./")]
+    assert re.match(r"\./udp\.c:\d+: WARNING:CONST_STRUCT:", finding), proc.stdout
+
+
+def test_checkpatch_fails_when_an_accepted_finding_is_gone(tmp_path):
+    src = tmp_path / "kernel"
+    shutil.copytree(paths.KERNEL_SRC, src)
+    tcp = src / "tcp.c"
+    tcp.write_text(tcp.read_text().replace("\tstruct proto_ops ops;\t/* filled at run time */", "\tint ops;"))
+    proc = run_checkpatch(src)
+    assert proc.returncode == 1
+    assert "checkpatch.allow: no finding matches tcp.c CONST_STRUCT" in proc.stdout
+
+
+def test_allow_entries_name_file_type_and_line_text():
+    entries = checkpatch.parse_allow((paths.REPO / "scripts" / "checkpatch.allow").read_text())
+    assert entries == [checkpatch.Allowed("tcp.c", "CONST_STRUCT", "struct proto_ops ops; /* filled at run time */")]
+
+
+def test_judge_matches_the_line_text_not_the_line_number(tmp_path):
+    (tmp_path / "a.c").write_text("int x;\nstruct proto_ops ops;\nstruct proto_ops other;\n")
+    allow = [checkpatch.Allowed("a.c", "CONST_STRUCT", "struct proto_ops ops;")]
+    out = (
+        "./a.c:2: WARNING:CONST_STRUCT: struct proto_ops should normally be const\n"
+        "./a.c:3: WARNING:CONST_STRUCT: struct proto_ops should normally be const\n"
+        "./a.c:1: CHECK:OTHER: something\n"
+    )
+    failing, allowed, stale = checkpatch.judge(out, allow, tmp_path)
+    assert allowed == [out.splitlines()[0]]
+    assert failing == out.splitlines()[1:]
+    assert stale == []
 
 
 def test_version_checks_only_in_compat_h():

@@ -37,7 +37,7 @@ def test_probe_result_is_one_of_the_two_accelerators(kernel, monkeypatch, tmp_pa
     accel = vm.detect_accel(kernel)
     assert accel in ("kvm", "tcg")
     assert time.monotonic() - start < vm.PROBE_SECONDS + 15
-    assert (tmp_path / f"accel-{vm._boot_id()}").read_text().strip() == accel
+    assert (tmp_path / f"accel-{vm.boot_id()}").read_text().strip() == accel
 
 
 def test_guest_command_status_and_output(kernel, monkeypatch):
