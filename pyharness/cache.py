@@ -170,10 +170,12 @@ def _debug_kernel(root: Path) -> Iterator[Entry]:
     if not base.is_dir():
         return
     version = debugkernel.source_version()
-    keep = {debugkernel.work_dir(version).name, f"src-{version}"} if version else set()
+    # without linux-source-6.1 installed there is no telling which build is today's: keep all
+    keep = {debugkernel.work_dir(version).name, f"src-{version}"} if version else None
     for p in sorted(base.iterdir()):
         if p.is_dir():
-            yield _entry(p, "debug kernel", "" if p.name in keep else "another source, fragment or virtme-ng")
+            old = keep is not None and p.name not in keep
+            yield _entry(p, "debug kernel", "another source, fragment or virtme-ng" if old else "")
 
 
 def _other(root: Path, known: set[Path]) -> Iterator[Entry]:
@@ -189,9 +191,9 @@ def entries(now: float | None = None) -> list[Entry]:
     found: list[Entry] = []
     live = live_releases()
     for root in roots:
-        if root == paths.cache_dir():
-            found += _builds(root, live, now)
-            found += _scratch(root, now)
+        # builds and probes in the downloads too: there before the two were kept apart
+        found += _builds(root, live, now)
+        found += _scratch(root, now)
         if root == paths.downloads_dir():
             found += _kernels(root)
             found += _chroots(root)
@@ -218,9 +220,10 @@ def prune(now: float | None = None) -> list[Entry]:
             else:
                 e.path.unlink(missing_ok=True)
             removed.append(e)
-    for rel in (paths.cache_dir() / "build").glob("*"):
-        if rel.is_dir() and not any(rel.iterdir()):
-            rel.rmdir()
+    for root in dict.fromkeys([paths.cache_dir(), paths.downloads_dir()]):
+        for rel in (root / "build").glob("*"):
+            if rel.is_dir() and not any(rel.iterdir()):
+                rel.rmdir()
     return removed
 
 

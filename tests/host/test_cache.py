@@ -92,6 +92,8 @@ def roots(monkeypatch, tmp_path):
         _stage(c, "6.1.0-57-amd64", "debug-gone", tmp_path / "deleted-checkout"): "work tree gone",
         _stage(c, "6.1.0-56-amd64", "release-live", live_tree): "no kernel 6.1.0-56-amd64 any more",
         c / "accel-an-old-boot": "an earlier host boot",
+        # a build from before the build cache and the downloads were kept apart
+        _stage(d, "6.1.0-57-amd64", "release-old-ci-clone", tmp_path / "gone-clone"): "work tree gone",
         c / "guest-run-old": "left by a run that ended",
         c / "races-old": "left by a run that ended",
         d / "kernels" / "bullseye.release": "no such matrix kernel",
@@ -122,6 +124,12 @@ def test_every_entry_is_listed_and_judged(roots):
     found = {e.path: e.unused for e in cache.entries()}
     assert {p: why for p, why in found.items() if why} == unused
     assert set(keep) <= {p for p, why in found.items() if not why}
+
+
+def test_debug_kernel_builds_are_kept_when_the_source_version_is_unknown(roots, monkeypatch):
+    monkeypatch.setattr(debugkernel, "source_version", lambda: None)
+    judged = {e.path: e.unused for e in cache.entries() if e.path.parent.name == "debug-kernel"}
+    assert len(judged) == 4 and set(judged.values()) == {""}
 
 
 def test_sizes_are_counted(roots):
