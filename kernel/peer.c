@@ -63,7 +63,7 @@
 
 #include "compat.h"
 #include "io.h"
-#include "netlink.h"
+#include "notify.h"
 #include "ovpnstruct.h"
 #include "peer.h"
 #include "proto.h"
@@ -279,7 +279,7 @@ static void ovpn_peer_finish(struct ovpn_peer *peer, bool notify,
 	if (notify) {
 		netdev_dbg(peer->ovpn->dev, "peer %u deleted, reason %d\n",
 			   peer->id, reason);
-		ovpn_nl_notify_del_peer(peer, reason);
+		ovpn_notify_peer_deleted(peer, reason);
 	}
 
 	ovpn_peer_put(peer);

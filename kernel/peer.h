@@ -18,7 +18,7 @@
 #include <net/dst_cache.h>
 
 #include "crypto.h"
-#include "netlink.h"
+#include "notify.h"
 #include "stats.h"
 
 struct ovpn_socket;

@@ -11,7 +11,7 @@
 #include <linux/types.h>
 #include <linux/workqueue.h>
 
-#include "netlink.h"
+#include "notify.h"
 
 struct netlink_ext_ack;
 struct ovpn_peer;
