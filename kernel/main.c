@@ -21,6 +21,7 @@
 
 #include "compat.h"
 #include "io.h"
+#include "keepalive.h"
 #include "main.h"
 #include "netlink.h"
 #include "ovpnstruct.h"

@@ -24,6 +24,7 @@
 #include <net/sock.h>
 #include <uapi/linux/ovpn_dco.h>
 
+#include "keepalive.h"
 #include "netlink.h"
 #include "notify.h"
 #include "ovpnstruct.h"

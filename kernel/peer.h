@@ -25,6 +25,9 @@ struct ovpn_socket;
 struct ovpn_struct;
 struct sk_buff;
 
+/* peers claimed or collected at a time by a scan of the tables */
+#define OVPN_PEER_BATCH		32
+
 /**
  * struct ovpn_bind - the transport endpoints of a peer
  * @remote: the peer's address and port; remote.sa.sa_family tells which
@@ -156,8 +159,5 @@ bool ovpn_peer_check_by_src(struct ovpn_struct *ovpn, struct sk_buff *skb,
 			    __be16 proto, struct ovpn_peer *peer);
 
 void ovpn_peer_float(struct ovpn_peer *peer, struct sk_buff *skb);
-void ovpn_peer_set_keepalive(struct ovpn_peer *peer, const u32 *interval,
-			     const u32 *timeout);
-void ovpn_keepalive_work(struct work_struct *work);
 
 #endif /* _NET_OVPN_DCO_PEER_H_ */
