@@ -26,8 +26,8 @@
 #include "netlink.h"
 #include "ovpnstruct.h"
 #include "peer.h"
-#include "pktid.h"
 #include "stats.h"
+#include "selftest/selftest.h"
 
 /* OpenVPN sets the MTU to --tun-mtu, 1500 by default */
 static_assert(OVPN_MAX_MTU >= ETH_DATA_LEN);

@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import subprocess
+from pathlib import Path
 
 from pyharness import checkpatch, paths
 
@@ -66,21 +67,30 @@ def test_judge_matches_the_line_text_not_the_line_number(tmp_path):
     assert stale == []
 
 
+def kernel_sources(pattern: str) -> list:
+    """Every kernel source matching ``pattern``, in kernel/ and its subdirectories (selftest/)."""
+    return sorted(paths.KERNEL_SRC.rglob(pattern))
+
+
 def test_version_checks_only_in_compat_h():
     offenders = [
-        p.name
-        for p in paths.KERNEL_SRC.glob("*.[ch]")
-        if p.name != "compat.h" and "LINUX_VERSION_CODE" in p.read_text()
+        str(p.relative_to(paths.KERNEL_SRC))
+        for p in kernel_sources("*.[ch]")
+        if p.relative_to(paths.KERNEL_SRC) != Path("compat.h") and "LINUX_VERSION_CODE" in p.read_text()
     ]
     assert offenders == []
 
 
+def test_style_checks_see_the_selftests():
+    assert paths.KERNEL_SRC / "selftest" / "pktid.c" in kernel_sources("*.c")
+
+
 def test_every_non_static_function_has_kernel_doc():
     missing = []
-    for src in sorted(paths.KERNEL_SRC.glob("*.c")):
+    for src in kernel_sources("*.c"):
         text = src.read_text()
         for m in re.finditer(r"^(?!static)(?:[a-z_]+ )+\**(\w+)\(.*?\)\n\{", text, flags=re.M | re.S):
             name = m.group(1)
             if not re.search(rf"/\*\*\n \* {name}\b", text):
-                missing.append(f"{src.name}: {name}")
+                missing.append(f"{src.relative_to(paths.KERNEL_SRC)}: {name}")
     assert missing == []
