@@ -50,7 +50,9 @@ def test_checkpatch_fails_when_an_accepted_finding_is_gone(tmp_path):
 
 def test_allow_entries_name_file_type_and_line_text():
     entries = checkpatch.parse_allow((paths.REPO / "scripts" / "checkpatch.allow").read_text())
-    assert entries == [checkpatch.Allowed("tcp_sock.c", "CONST_STRUCT", "struct proto_ops ops; /* filled at run time */")]
+    assert entries == [
+        checkpatch.Allowed("tcp_sock.c", "CONST_STRUCT", "struct proto_ops ops; /* filled at run time */")
+    ]
 
 
 def test_judge_matches_the_line_text_not_the_line_number(tmp_path):
