@@ -12,6 +12,10 @@
  * the *_post() functions then run from the crypto completion (softirq).
  * Between the two halves the packet holds a reference on its peer in
  * ovpn_skb_cb(skb)->peer; the crypto code holds its own on the key slot.
+ *
+ * Against the direction, for what each packet needs, the data path calls
+ * up into the peers (peer_lookup.c, peer_route.c): its peer, the float,
+ * the reverse path check. Nothing here reports to userspace (notify.h).
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt

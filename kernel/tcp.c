@@ -60,7 +60,6 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bvec.h>
-#include <linux/module.h>
 #include <linux/net.h>
 #include <linux/skbuff.h>
 #include <linux/slab.h>
@@ -120,6 +119,7 @@ void ovpn_tcp_del_work(struct work_struct *work)
 	struct ovpn_tcp *tcp = container_of(work, struct ovpn_tcp, del_work);
 	struct ovpn_socket *osock = tcp->osock;
 
+	/* against the direction: the stream ended, its peer goes (peer.c) */
 	ovpn_peers_del_by_sock(osock->ovpn, osock, tcp->del_reason);
 	ovpn_socket_put(osock);
 }

@@ -373,6 +373,7 @@ static void ovpn_tcp_close(struct sock *sk, long timeout)
 	rcu_read_unlock();
 
 	if (osock) {
+		/* against the direction: userspace closed it (peer.c) */
 		ovpn_peers_del_by_sock(osock->ovpn, osock,
 				       OVPN_NL_REASON_TRANSPORT_DISCONNECT);
 		if (pinned) {

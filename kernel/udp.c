@@ -138,6 +138,7 @@ static void ovpn_udp_encap_destroy(struct sock *sk)
 	if (!osock)
 		return;
 
+	/* against the direction: the socket closed, its peers go (peer.c) */
 	ovpn_peers_del_by_sock(osock->ovpn, osock,
 			       OVPN_NL_REASON_TRANSPORT_DISCONNECT);
 	ovpn_socket_put(osock);
