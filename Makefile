@@ -4,7 +4,7 @@
 #   make test            the test suite (PYTEST_ARGS are passed to pytest)
 #   make bench           throughput and packet rate vs WireGuard, OpenVPN userspace, veth (BENCH_ARGS)
 #   make bench-scale     10,000 peers on one device: add/dump/delete times, memory per peer
-#   make checkpatch      checkpatch.pl --strict on kernel/ (Debian's linux-source-6.1)
+#   make checkpatch      checkpatch.pl --strict on kernel/ and kernel/selftest/ (Debian's linux-source-6.1)
 #   make lint            ruff on the harness and tests
 #   make install         install the module for KDIR's kernel (depmod)
 #   make dkms-install    copy the sources to /usr/src/ovpn-dco-VERSION, dkms add/build/install
@@ -22,7 +22,8 @@ RACES_ARGS ?=
 BENCH_ARGS ?=
 VERSION := $(shell sed -n 's/^\#define OVPN_DRV_VERSION[[:space:]]*"\(.*\)"/\1/p' $(CURDIR)/kernel/main.h)
 # what DKMS needs of the tree, and where dkms-src puts it
-DKMS_FILES := dkms.conf Makefile Kconfig kernel/Kbuild kernel/Makefile kernel/*.[ch] uapi/linux/*.h
+DKMS_FILES := dkms.conf Makefile Kconfig kernel/Kbuild kernel/Makefile kernel/*.[ch] kernel/selftest/*.[ch] \
+	uapi/linux/*.h
 DKMS_SRC ?= $(DESTDIR)/usr/src/ovpn-dco-$(VERSION)
 KERNELRELEASE_OF_KDIR = $(notdir $(patsubst %/build,%,$(KDIR)))
 

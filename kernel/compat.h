@@ -98,25 +98,25 @@ static inline void ovpn_compat_tstats_free(struct net_device *dev)
 /*
  * rtnl_link_ops.newlink: 6.15 replaced (src_net, dev, tb, data, extack) by
  * (dev, params, extack) (OVPN_COMPAT_NEWLINK_PARAMS: a Kbuild probe for
- * struct rtnl_newlink_params). ovpn_compat_newlink() has the running
- * kernel's signature and calls ovpn_dev_newlink() (main.c).
+ * struct rtnl_newlink_params).
+ *
+ * "static OVPN_COMPAT_NEWLINK(name) { ... }" defines a newlink with the
+ * running kernel's signature; in its body, OVPN_COMPAT_NEWLINK_DATA is
+ * the IFLA_INFO_DATA attributes (may be NULL). Its dev and extack
+ * arguments have the same names in both.
  */
 #ifdef OVPN_COMPAT_NEWLINK_PARAMS
-static inline int ovpn_compat_newlink(struct net_device *dev,
-				      struct rtnl_newlink_params *params,
-				      struct netlink_ext_ack *extack)
-{
-	return ovpn_dev_newlink(dev, params->data, extack);
-}
+#define OVPN_COMPAT_NEWLINK(name)					\
+	int name(struct net_device *dev,				\
+		 struct rtnl_newlink_params *params,			\
+		 struct netlink_ext_ack *extack)
+#define OVPN_COMPAT_NEWLINK_DATA	(params->data)
 #else
-static inline int ovpn_compat_newlink(struct net *src_net,
-				      struct net_device *dev,
-				      struct nlattr *tb[],
-				      struct nlattr *data[],
-				      struct netlink_ext_ack *extack)
-{
-	return ovpn_dev_newlink(dev, data, extack);
-}
+#define OVPN_COMPAT_NEWLINK(name)					\
+	int name(struct net *src_net, struct net_device *dev,		\
+		 struct nlattr *tb[], struct nlattr *data[],		\
+		 struct netlink_ext_ack *extack)
+#define OVPN_COMPAT_NEWLINK_DATA	data
 #endif
 
 /*

@@ -44,30 +44,6 @@ void ovpn_crypto_state_init(struct ovpn_crypto_state *cs)
 	spin_lock_init(&cs->lock);
 }
 
-static void ovpn_crypto_key_slot_free_rcu(struct rcu_head *head)
-{
-	struct ovpn_crypto_key_slot *ks;
-
-	ks = container_of(head, struct ovpn_crypto_key_slot, rcu);
-	ovpn_aead_crypto_key_slot_destroy(ks);
-}
-
-/**
- * ovpn_crypto_key_slot_release - free a key slot, its last reference gone
- * @kref: the refcount of the key slot
- *
- * Called by ovpn_crypto_key_slot_put(); the slot is freed after an RCU
- * grace period, since readers may still try to take a reference.
- * Module unload waits for these with rcu_barrier().
- */
-void ovpn_crypto_key_slot_release(struct kref *kref)
-{
-	struct ovpn_crypto_key_slot *ks;
-
-	ks = container_of(kref, struct ovpn_crypto_key_slot, refcount);
-	call_rcu(&ks->rcu, ovpn_crypto_key_slot_free_rcu);
-}
-
 /* swap @new into the slot at @idx; returns the key that was there */
 static struct ovpn_crypto_key_slot *
 ovpn_crypto_slot_replace(struct ovpn_crypto_state *cs, unsigned int idx,

@@ -121,6 +121,7 @@ struct ovpn_crypto_key_slot *
 ovpn_crypto_key_id_to_slot(struct ovpn_crypto_state *cs, u8 key_id);
 struct ovpn_crypto_key_slot *
 ovpn_crypto_key_slot_primary(struct ovpn_crypto_state *cs);
+/* crypto_aead.c, which frees the slot with its transforms */
 void ovpn_crypto_key_slot_release(struct kref *kref);
 void ovpn_crypto_kill_key(struct ovpn_crypto_state *cs,
 			  struct ovpn_crypto_key_slot *ks);

@@ -30,8 +30,10 @@
 
 #include <linux/err.h>
 #include <linux/kernel.h>
+#include <linux/kref.h>
 #include <linux/netlink.h>
 #include <linux/overflow.h>
+#include <linux/rcupdate.h>
 #include <linux/scatterlist.h>
 #include <linux/skbuff.h>
 #include <linux/slab.h>
@@ -587,4 +589,28 @@ void ovpn_aead_crypto_key_slot_destroy(struct ovpn_crypto_key_slot *ks)
 	if (ks->decrypt)
 		crypto_free_aead(ks->decrypt);
 	kfree_sensitive(ks);
+}
+
+static void ovpn_crypto_key_slot_free_rcu(struct rcu_head *head)
+{
+	struct ovpn_crypto_key_slot *ks;
+
+	ks = container_of(head, struct ovpn_crypto_key_slot, rcu);
+	ovpn_aead_crypto_key_slot_destroy(ks);
+}
+
+/**
+ * ovpn_crypto_key_slot_release - free a key slot, its last reference gone
+ * @kref: the refcount of the key slot
+ *
+ * Called by ovpn_crypto_key_slot_put(); the slot is freed after an RCU
+ * grace period, since readers may still try to take a reference.
+ * Module unload waits for these with rcu_barrier().
+ */
+void ovpn_crypto_key_slot_release(struct kref *kref)
+{
+	struct ovpn_crypto_key_slot *ks;
+
+	ks = container_of(kref, struct ovpn_crypto_key_slot, refcount);
+	call_rcu(&ks->rcu, ovpn_crypto_key_slot_free_rcu);
 }

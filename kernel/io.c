@@ -12,6 +12,10 @@
  * the *_post() functions then run from the crypto completion (softirq).
  * Between the two halves the packet holds a reference on its peer in
  * ovpn_skb_cb(skb)->peer; the crypto code holds its own on the key slot.
+ *
+ * Against the direction, for what each packet needs, the data path calls
+ * up into the peers (peer_lookup.c, peer_route.c): its peer, the float,
+ * the reverse path check. Nothing here reports to userspace (notify.h).
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -39,7 +43,7 @@
 #include "udp.h"
 
 /* the keepalive ping: the whole plaintext of a DATA_V2 packet */
-static const u8 ovpn_keepalive_message[] = {
+const u8 ovpn_keepalive_message[OVPN_KEEPALIVE_SIZE] = {
 	0x2a, 0x18, 0x7b, 0xf3, 0x64, 0x1e, 0xb4, 0xcb,
 	0x07, 0xed, 0x2d, 0x0a, 0x98, 0x1f, 0xc7, 0x48,
 };
@@ -290,13 +294,18 @@ static void ovpn_encrypt_keepalive_done(struct sk_buff *skb, int err)
 	ovpn_encrypt_post(skb, err, true);
 }
 
-/*
- * Encrypt one packet (not GSO) for @peer, then send it. The caller holds
- * a reference on @peer; the packet takes its own. Consumes @skb.
- * Bottom halves disabled.
+/**
+ * ovpn_send - encrypt a packet for a peer, then send it
+ * @peer: the peer, held by the caller; the packet takes its own reference
+ * @skb: one packet (not GSO), the plaintext; consumed
+ * @keepalive: @skb is the keepalive ping: counted in tx_keepalive, not in
+ *	the device's tstats
+ *
+ * Every drop is counted in the device's tx_dropped and a reason counter.
+ *
+ * Context: bottom halves disabled.
  */
-static void ovpn_send(struct ovpn_peer *peer, struct sk_buff *skb,
-		      bool keepalive)
+void ovpn_send(struct ovpn_peer *peer, struct sk_buff *skb, bool keepalive)
 {
 	struct ovpn_struct *ovpn = peer->ovpn;
 	struct ovpn_crypto_key_slot *ks;
@@ -402,34 +411,4 @@ netdev_tx_t ovpn_net_xmit(struct sk_buff *skb, struct net_device *dev)
 drop:
 	kfree_skb(skb);
 	return NETDEV_TX_OK;
-}
-
-/**
- * ovpn_xmit_keepalive - send a keepalive ping to a peer
- * @peer: the peer, held by the caller
- *
- * The ping magic goes through the normal TX path as an encrypted DATA_V2
- * packet; it is counted in the peer's VPN and LINK counters and in
- * tx_keepalive, not in the device's tstats.
- *
- * Context: process context.
- */
-void ovpn_xmit_keepalive(struct ovpn_peer *peer)
-{
-	struct sk_buff *skb;
-
-	skb = alloc_skb(OVPN_UDP_HEADROOM + OVPN_DATA_V2_OVERHEAD +
-			sizeof(ovpn_keepalive_message), GFP_KERNEL);
-	if (unlikely(!skb)) {
-		ovpn_tx_drop(peer->ovpn, OVPN_STAT_TX_ERRORS);
-		return;
-	}
-
-	skb_reserve(skb, OVPN_UDP_HEADROOM + OVPN_DATA_V2_OVERHEAD);
-	skb_put_data(skb, ovpn_keepalive_message,
-		     sizeof(ovpn_keepalive_message));
-
-	local_bh_disable();
-	ovpn_send(peer, skb, true);
-	local_bh_enable();
 }

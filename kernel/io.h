@@ -20,6 +20,10 @@ struct sk_buff;
 netdev_tx_t ovpn_net_xmit(struct sk_buff *skb, struct net_device *dev);
 void ovpn_recv(struct ovpn_peer *peer, struct sk_buff *skb);
 int ovpn_send_transport(struct ovpn_peer *peer, struct sk_buff *skb);
-void ovpn_xmit_keepalive(struct ovpn_peer *peer);
+void ovpn_send(struct ovpn_peer *peer, struct sk_buff *skb, bool keepalive);
+
+/* the keepalive ping: the whole plaintext of a DATA_V2 packet */
+#define OVPN_KEEPALIVE_SIZE	16
+extern const u8 ovpn_keepalive_message[OVPN_KEEPALIVE_SIZE];
 
 #endif /* _NET_OVPN_DCO_IO_H_ */

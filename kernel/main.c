@@ -21,12 +21,13 @@
 
 #include "compat.h"
 #include "io.h"
+#include "keepalive.h"
 #include "main.h"
 #include "netlink.h"
 #include "ovpnstruct.h"
 #include "peer.h"
-#include "pktid.h"
 #include "stats.h"
+#include "selftest/selftest.h"
 
 /* OpenVPN sets the MTU to --tun-mtu, 1500 by default */
 static_assert(OVPN_MAX_MTU >= ETH_DATA_LEN);
@@ -192,14 +193,14 @@ static const struct nla_policy ovpn_policy[IFLA_OVPN_MAX + 1] = {
  * @data: IFLA_INFO_DATA attributes, checked against ovpn_policy; may be NULL
  * @extack: where to report errors
  *
- * Reached through ovpn_compat_newlink(), the rtnl_link_ops.newlink of the
+ * Reached through ovpn_newlink(), the rtnl_link_ops.newlink of the
  * running kernel. The mode is P2P unless IFLA_OVPN_MODE says otherwise.
  *
  * Context: RTNL held.
  * Return: 0 or a negative errno.
  */
-int ovpn_dev_newlink(struct net_device *dev, struct nlattr *data[],
-		     struct netlink_ext_ack *extack)
+static int ovpn_dev_newlink(struct net_device *dev, struct nlattr *data[],
+			    struct netlink_ext_ack *extack)
 {
 	struct ovpn_struct *ovpn = netdev_priv(dev);
 	int err;
@@ -219,6 +220,12 @@ int ovpn_dev_newlink(struct net_device *dev, struct nlattr *data[],
 	netdev_dbg(dev, "created in %s mode\n",
 		   ovpn->mode == OVPN_MODE_MP ? "MP" : "P2P");
 	return 0;
+}
+
+/* rtnl_link_ops.newlink, with the running kernel's signature (compat.h) */
+static OVPN_COMPAT_NEWLINK(ovpn_newlink)
+{
+	return ovpn_dev_newlink(dev, OVPN_COMPAT_NEWLINK_DATA, extack);
 }
 
 /*
@@ -256,7 +263,7 @@ static struct rtnl_link_ops ovpn_link_ops __read_mostly = {
 	.setup		= ovpn_setup,
 	.policy		= ovpn_policy,
 	.maxtype	= IFLA_OVPN_MAX,
-	.newlink	= ovpn_compat_newlink,
+	.newlink	= ovpn_newlink,
 	.dellink	= ovpn_dellink,
 	.get_size	= ovpn_get_size,
 	.fill_info	= ovpn_fill_info,

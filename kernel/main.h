@@ -26,11 +26,7 @@
 #define OVPN_HEAD_ROOM		ALIGN(OVPN_UDP6_OVERHEAD + ETH_HLEN, 4)
 
 struct net_device;
-struct netlink_ext_ack;
-struct nlattr;
 
 bool ovpn_dev_is_valid(const struct net_device *dev);
-int ovpn_dev_newlink(struct net_device *dev, struct nlattr *data[],
-		     struct netlink_ext_ack *extack);
 
 #endif /* _NET_OVPN_DCO_MAIN_H_ */

@@ -20,6 +20,8 @@
 #include <linux/types.h>
 #include <net/genetlink.h>
 
+#include "notify.h"
+
 struct net_device;
 struct ovpn_peer;
 struct ovpn_struct;
@@ -81,24 +83,6 @@ enum ovpn_nl_stat {
 	OVPN_NL_STAT_LINK_RX_PACKETS,
 	OVPN_NL_STAT_LINK_TX_PACKETS,
 	__OVPN_NL_STAT_COUNT,
-};
-
-/**
- * enum ovpn_nl_reason - why a peer went away, whatever a family calls it
- * @OVPN_NL_REASON_TEARDOWN: device removed or peer replaced
- * @OVPN_NL_REASON_USERSPACE: removed by DEL_PEER
- * @OVPN_NL_REASON_EXPIRED: keepalive timeout
- * @OVPN_NL_REASON_TRANSPORT_ERROR: transport socket failed
- * @OVPN_NL_REASON_TRANSPORT_DISCONNECT: transport socket closed
- * @__OVPN_NL_REASON_COUNT: number of entries
- */
-enum ovpn_nl_reason {
-	OVPN_NL_REASON_TEARDOWN,
-	OVPN_NL_REASON_USERSPACE,
-	OVPN_NL_REASON_EXPIRED,
-	OVPN_NL_REASON_TRANSPORT_ERROR,
-	OVPN_NL_REASON_TRANSPORT_DISCONNECT,
-	__OVPN_NL_REASON_COUNT,
 };
 
 /**
@@ -177,6 +161,8 @@ int ovpn_nl_new_peer(struct ovpn_nl_req *req);
 int ovpn_nl_set_peer(struct ovpn_nl_req *req);
 int ovpn_nl_del_peer(struct ovpn_nl_req *req);
 int ovpn_nl_get_peer(struct ovpn_nl_req *req);
+
+/* operation handlers (doit): netlink_packet.c */
 int ovpn_nl_register_packet(struct ovpn_nl_req *req);
 int ovpn_nl_packet(struct ovpn_nl_req *req);
 
@@ -189,11 +175,14 @@ int ovpn_nl_del_key(struct ovpn_nl_req *req);
 int ovpn_nl_get_peer_dump(struct ovpn_nl_req *req, struct sk_buff *skb,
 			  struct netlink_callback *cb);
 
-/* notifications and control packets, netlink_peer.c */
-void ovpn_nl_notify_del_peer(struct ovpn_peer *peer,
-			     enum ovpn_nl_reason reason);
-bool ovpn_nl_send_packet(struct ovpn_struct *ovpn, struct sk_buff *skb,
-			 unsigned int offset);
+/* the peer named by a request's peer id: netlink_peer.c */
+struct ovpn_peer *ovpn_nl_peer_lookup(struct ovpn_nl_req *req);
+
+/*
+ * control packets over netlink ("ovpn-dco" family): netlink_packet.c.
+ * The notifications (notify.h) are implemented in netlink_peer.c and
+ * netlink_packet.c.
+ */
 void ovpn_nl_unregister_listener(struct ovpn_struct *ovpn);
 int ovpn_nl_listeners_init(void);
 void ovpn_nl_listeners_fini(void);

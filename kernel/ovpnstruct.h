@@ -65,7 +65,7 @@ struct ovpn_peer_table {
  * @stats: per-CPU reason counters (stats.h)
  * @keepalive_work: sends keepalive pings and expires silent peers, for
  *	every peer of the device
- * @listener: "ovpn-dco" family: where control packets go (netlink_peer.c);
+ * @listener: "ovpn-dco" family: where control packets go (netlink_packet.c);
  *	NULL: up the transport socket
  *
  * Lock order: RTNL, then the global socket mutex (socket.c), then @lock,

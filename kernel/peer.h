@@ -18,12 +18,15 @@
 #include <net/dst_cache.h>
 
 #include "crypto.h"
-#include "netlink.h"
+#include "notify.h"
 #include "stats.h"
 
 struct ovpn_socket;
 struct ovpn_struct;
 struct sk_buff;
+
+/* peers claimed or collected at a time by a scan of the tables */
+#define OVPN_PEER_BATCH		32
 
 /**
  * struct ovpn_bind - the transport endpoints of a peer
@@ -127,11 +130,9 @@ static inline bool ovpn_peer_hold(struct ovpn_peer *peer)
 	return kref_get_unless_zero(&peer->refcount);
 }
 
+/* lifetime and the delete path: peer.c */
 int ovpn_peer_cache_init(void);
 void ovpn_peer_cache_destroy(void);
-int ovpn_peers_init(struct ovpn_struct *ovpn);
-void ovpn_peers_free(struct ovpn_struct *ovpn);
-
 struct ovpn_peer *ovpn_peer_new(struct ovpn_struct *ovpn, u32 id);
 int ovpn_peer_add(struct ovpn_peer *peer, struct netlink_ext_ack *extack);
 void ovpn_peer_abort(struct ovpn_peer *peer);
@@ -141,6 +142,10 @@ void ovpn_peers_del_by_sock(struct ovpn_struct *ovpn, struct ovpn_socket *sock,
 			    enum ovpn_nl_reason reason);
 void ovpn_peers_teardown(struct ovpn_struct *ovpn);
 
+/* tables, lookups, float: peer_lookup.c */
+int ovpn_peers_init(struct ovpn_struct *ovpn);
+void ovpn_peers_free(struct ovpn_struct *ovpn);
+int ovpn_peer_hash(struct ovpn_peer *peer, struct netlink_ext_ack *extack);
 struct ovpn_peer *ovpn_peer_get_by_id(struct ovpn_struct *ovpn, u32 peer_id);
 struct ovpn_peer *ovpn_peer_get_rx(struct ovpn_struct *ovpn,
 				   struct ovpn_socket *osock,
@@ -152,12 +157,13 @@ struct ovpn_peer *ovpn_peer_get_by_transp_addr(struct ovpn_struct *ovpn,
 struct ovpn_peer *ovpn_peer_dump_next(struct ovpn_struct *ovpn,
 				      unsigned long *bucket,
 				      unsigned long *min_id);
+struct ovpn_peer *ovpn_peer_lookup_vpn4(struct ovpn_struct *ovpn, __be32 addr);
+struct ovpn_peer *ovpn_peer_lookup_vpn6(struct ovpn_struct *ovpn,
+					const struct in6_addr *addr);
+void ovpn_peer_float(struct ovpn_peer *peer, struct sk_buff *skb);
+
+/* the reverse path check: peer_route.c */
 bool ovpn_peer_check_by_src(struct ovpn_struct *ovpn, struct sk_buff *skb,
 			    __be16 proto, struct ovpn_peer *peer);
-
-void ovpn_peer_float(struct ovpn_peer *peer, struct sk_buff *skb);
-void ovpn_peer_set_keepalive(struct ovpn_peer *peer, const u32 *interval,
-			     const u32 *timeout);
-void ovpn_keepalive_work(struct work_struct *work);
 
 #endif /* _NET_OVPN_DCO_PEER_H_ */

@@ -44,13 +44,4 @@ int ovpn_pktid_xmit_next(struct ovpn_pktid_xmit *p, u32 *id);
 void ovpn_pktid_recv_init(struct ovpn_pktid_recv *p);
 int ovpn_pktid_recv(struct ovpn_pktid_recv *p, u32 id);
 
-#ifdef CONFIG_OVPN_DCO_DEBUG
-int ovpn_pktid_selftest(void);
-#else
-static inline int ovpn_pktid_selftest(void)
-{
-	return 0;
-}
-#endif
-
 #endif /* _NET_OVPN_DCO_PKTID_H_ */

@@ -34,7 +34,7 @@
 
 #include "compat.h"
 #include "io.h"
-#include "netlink.h"
+#include "notify.h"
 #include "ovpnstruct.h"
 #include "peer.h"
 #include "proto.h"
@@ -51,7 +51,7 @@ static int ovpn_udp_control(struct ovpn_struct *ovpn, struct sk_buff *skb)
 {
 	ovpn_stats_inc(ovpn, OVPN_STAT_RX_CONTROL);
 
-	if (ovpn_nl_send_packet(ovpn, skb, sizeof(struct udphdr))) {
+	if (ovpn_notify_ctrl_packet(ovpn, skb, sizeof(struct udphdr))) {
 		consume_skb(skb);
 		return 0;
 	}
@@ -138,6 +138,7 @@ static void ovpn_udp_encap_destroy(struct sock *sk)
 	if (!osock)
 		return;
 
+	/* against the direction: the socket closed, its peers go (peer.c) */
 	ovpn_peers_del_by_sock(osock->ovpn, osock,
 			       OVPN_NL_REASON_TRANSPORT_DISCONNECT);
 	ovpn_socket_put(osock);

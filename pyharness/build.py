@@ -82,12 +82,12 @@ def _stage(kernel: Kernel, debug: bool) -> Path:
     prune(root.parent)
     root.mkdir(parents=True, exist_ok=True)
     (root / OWNER).write_text(f"{paths.REPO}\n")
-    # Sources of the module that are gone from the repo must go from the copy too.
+    # Sources of the module that are gone from the repo must go from the copy too,
+    # in subdirectories (kernel/selftest/) as well.
     stale = root / "kernel"
     if stale.exists():
-        current = {p.name for p in paths.KERNEL_SRC.iterdir()}
-        for p in stale.glob("*.[ch]"):
-            if p.name not in current:
+        for p in stale.rglob("*.[ch]"):
+            if not (paths.KERNEL_SRC / p.relative_to(stale)).exists():
                 p.unlink()
     _sync_tree(paths.KERNEL_SRC, root / "kernel")
     _sync_tree(paths.UAPI_DIR, root / "uapi")

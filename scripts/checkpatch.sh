@@ -4,7 +4,7 @@
 # scripts/checkpatch.allow (file, type and the line's text) are dropped;
 # any other finding, or an entry of that list that matches none, fails.
 # OVPN_DCO_CHECKPATCH_SRC: the directory of .c/.h files to check (default
-# kernel/). Extra args go to checkpatch.
+# kernel/), with its selftest/ subdirectory. Extra args go to checkpatch.
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CACHE=${OVPN_DCO_DOWNLOADS:-${OVPN_DCO_CACHE:-/var/lib/ovpn-dco}}/checkpatch
@@ -23,9 +23,11 @@ if [ ! -x "$CACHE/scripts/checkpatch.pl" ]; then
 	mv "$tmp/linux-source-6.1/scripts" "$CACHE/"
 fi
 cd "$SRC"
+shopt -s nullglob
+files=(./*.c ./*.h ./selftest/*.c ./selftest/*.h)
 # checkpatch's own status says only "something was found": judge its findings
 status=0
-out=$("$CACHE/scripts/checkpatch.pl" --strict --no-tree --terse --show-types "$@" -f ./*.c ./*.h) || status=$?
+out=$("$CACHE/scripts/checkpatch.pl" --strict --no-tree --terse --show-types "$@" -f "${files[@]}") || status=$?
 if [ "$status" -gt 1 ]; then
 	printf 'checkpatch.sh: checkpatch.pl failed (exit %s):\n%s\n' "$status" "$out" >&2
 	exit 2

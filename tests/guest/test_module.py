@@ -64,7 +64,7 @@ def test_netns_deletion_removes_its_devices(netns):
     load_module()
 
 
-# kernel/pktid.c ovpn_pktid_selftest(): basic 23, edges 9 + (5 * 2048 + 3006), far jump 16,
+# kernel/selftest/pktid.c ovpn_pktid_selftest(): basic 23, edges 9 + (5 * 2048 + 3006), far jump 16,
 # two random sequences of 10,000 ids against the reference, TX ids 7.
 SELFTEST_CASES = 23 + 9 + 5 * 2048 + 3006 + 16 + 2 * 10_000 + 7
 

@@ -120,3 +120,15 @@ def test_staging_for_a_release_seen_for_the_first_time(monkeypatch, tmp_path):
 
 def test_prune_of_a_release_never_built_removes_nothing(tmp_path):
     assert build.prune(tmp_path / "build" / "6.1.0-57-amd64") == []
+
+
+def test_staging_drops_sources_gone_from_subdirectories(monkeypatch, tmp_path):
+    monkeypatch.setenv("OVPN_DCO_CACHE", str(tmp_path / "cache"))
+    kernel = _fake_kernel("6.1.0-99-amd64", tmp_path)
+    src = build._stage(kernel, debug=True)
+    gone = (src / "selftest" / "gone.c", src / "gone.h")
+    for p in gone:
+        p.write_text("/* no longer in the repo */\n")
+    src = build._stage(kernel, debug=True)
+    assert not any(p.exists() for p in gone)
+    assert (src / "selftest" / "pktid.c").is_file()

@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import subprocess
+from pathlib import Path
 
 from pyharness import checkpatch, paths
 
@@ -40,16 +41,18 @@ def test_checkpatch_fails_on_a_finding_of_an_accepted_type_elsewhere(tmp_path):
 def test_checkpatch_fails_when_an_accepted_finding_is_gone(tmp_path):
     src = tmp_path / "kernel"
     shutil.copytree(paths.KERNEL_SRC, src)
-    tcp = src / "tcp.c"
+    tcp = src / "tcp_sock.c"
     tcp.write_text(tcp.read_text().replace("\tstruct proto_ops ops;\t/* filled at run time */", "\tint ops;"))
     proc = run_checkpatch(src)
     assert proc.returncode == 1
-    assert "checkpatch.allow: no finding matches tcp.c CONST_STRUCT" in proc.stdout
+    assert "checkpatch.allow: no finding matches tcp_sock.c CONST_STRUCT" in proc.stdout
 
 
 def test_allow_entries_name_file_type_and_line_text():
     entries = checkpatch.parse_allow((paths.REPO / "scripts" / "checkpatch.allow").read_text())
-    assert entries == [checkpatch.Allowed("tcp.c", "CONST_STRUCT", "struct proto_ops ops; /* filled at run time */")]
+    assert entries == [
+        checkpatch.Allowed("tcp_sock.c", "CONST_STRUCT", "struct proto_ops ops; /* filled at run time */")
+    ]
 
 
 def test_judge_matches_the_line_text_not_the_line_number(tmp_path):
@@ -66,21 +69,30 @@ def test_judge_matches_the_line_text_not_the_line_number(tmp_path):
     assert stale == []
 
 
+def kernel_sources(pattern: str) -> list:
+    """Every kernel source matching ``pattern``, in kernel/ and its subdirectories (selftest/)."""
+    return sorted(paths.KERNEL_SRC.rglob(pattern))
+
+
 def test_version_checks_only_in_compat_h():
     offenders = [
-        p.name
-        for p in paths.KERNEL_SRC.glob("*.[ch]")
-        if p.name != "compat.h" and "LINUX_VERSION_CODE" in p.read_text()
+        str(p.relative_to(paths.KERNEL_SRC))
+        for p in kernel_sources("*.[ch]")
+        if p.relative_to(paths.KERNEL_SRC) != Path("compat.h") and "LINUX_VERSION_CODE" in p.read_text()
     ]
     assert offenders == []
 
 
+def test_style_checks_see_the_selftests():
+    assert paths.KERNEL_SRC / "selftest" / "pktid.c" in kernel_sources("*.c")
+
+
 def test_every_non_static_function_has_kernel_doc():
     missing = []
-    for src in sorted(paths.KERNEL_SRC.glob("*.c")):
+    for src in kernel_sources("*.c"):
         text = src.read_text()
         for m in re.finditer(r"^(?!static)(?:[a-z_]+ )+\**(\w+)\(.*?\)\n\{", text, flags=re.M | re.S):
             name = m.group(1)
             if not re.search(rf"/\*\*\n \* {name}\b", text):
-                missing.append(f"{src.name}: {name}")
+                missing.append(f"{src.relative_to(paths.KERNEL_SRC)}: {name}")
     assert missing == []
