@@ -484,9 +484,9 @@ def main(argv: list[str] | None = None) -> int:
             print(report(r) + "\n")
         return 0
 
-    from . import build, kernels, vm
+    from . import build, resolve, vm
 
-    kernel = kernels.select(args.kernel)
+    kernel = resolve.select(args.kernel)
     ko = build.build(kernel).module
     guest = vm.GuestVM(kernel)
     accel = vm.detect_accel(kernel)

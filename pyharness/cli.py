@@ -7,11 +7,11 @@ import shlex
 import sys
 from pathlib import Path
 
-from . import build, cache, consts, ctl, kconfig, kernels, link, nl, paths, vm
+from . import build, cache, consts, ctl, kconfig, kernels, link, nl, paths, resolve, vm
 
 
 def _kernel(args: argparse.Namespace) -> kernels.Kernel:
-    return kernels.select(args.kernel)
+    return resolve.select(args.kernel)
 
 
 def cmd_build(args: argparse.Namespace) -> int:

@@ -4,8 +4,10 @@ A kernel is a release string plus the files needed for it: the image vng
 boots, the kbuild tree the module is built against and its .config. A
 kernel whose toolchain is newer than the host's is built inside a chroot
 (``chroot``); its ``build_dir`` is then a path inside that chroot, seen
-from the host. Kernels of the matrix (pyharness.matrix) are fetched from
-Debian's archive into the cache on first use.
+from the host. This module knows only the installed kernels; the kernels of
+the matrix (pyharness.matrix, fetched from Debian's archive into the cache on
+first use) and the debug kernel (pyharness.debugkernel) build on it, and
+pyharness.resolve maps a ``--kernel`` name to a kernel of any of them.
 """
 
 from __future__ import annotations
@@ -66,20 +68,10 @@ def installed(boot: Path = Path("/boot"), modules: Path = Path("/lib/modules")) 
     return sorted(found, key=lambda k: _version_key(k.release))
 
 
-def select(wanted: str | None = None, candidates: list[Kernel] | None = None) -> Kernel:
-    """Pick a kernel: a matrix name (fetched if needed), an exact release, a release prefix,
-    or the default (Debian 12's 6.1). Releases are looked up among the installed kernels
-    and those of the matrix already in the cache."""
-    if candidates is None:
-        from . import debugkernel, matrix  # both build on this module
+def pick(wanted: str | None, pool: list[Kernel]) -> Kernel:
+    """Pick a kernel of ``pool``: an exact release, a release prefix, or the default (Debian 12's 6.1).
 
-        if wanted in matrix.NAMES:
-            return matrix.prepare(wanted)
-        if wanted == debugkernel.NAME:
-            return debugkernel.prepare()
-        pool = installed() + matrix.cached() + debugkernel.cached()
-    else:
-        pool = candidates
+    Names (matrix names, the debug kernel) are resolved before, by pyharness.resolve."""
     prefix = wanted or DEFAULT_SERIES
     exact = [k for k in pool if k.release == prefix]
     if exact:

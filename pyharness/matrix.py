@@ -220,7 +220,7 @@ def prepare(name: str) -> kernels.Kernel:
     """The matrix kernel ``name``, fetched, unpacked and buildable (idempotent)."""
     e = entry(name)
     if e.suite is None:
-        return kernels.select(None, kernels.installed())
+        return kernels.pick(None, kernels.installed())
     with locked():
         before = current_releases().get(name)
         release = resolve(e)

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from . import build, kernelcheck, kernels, paths, timing, vm
+from . import build, kernelcheck, kernels, paths, resolve, timing, vm
 
 GUEST_ENV = "OVPN_DCO_GUEST"
 RESULTS_ENV = "OVPN_DCO_RESULTS"
@@ -61,7 +61,7 @@ def pytest_configure(config: pytest.Config) -> None:
 def target_kernel(config: pytest.Config) -> kernels.Kernel:
     """The kernel --kernel names (fetched if it is a matrix name), looked up once per session."""
     if _KERNEL not in config.stash:
-        config.stash[_KERNEL] = kernels.select(config.getoption("--kernel"))
+        config.stash[_KERNEL] = resolve.select(config.getoption("--kernel"))
     return config.stash[_KERNEL]
 
 

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from . import build, kernels, paths, plugin, races, vm
+from . import build, paths, plugin, races, resolve, vm
 
 RESULTS = paths.REPO / "figures" / "races.json"
 TESTS = "tests/guest/test_races.py"
@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", type=int, default=10, help="times the default iteration counts")
     parser.add_argument("--timeout", type=float, default=3600.0, help="seconds the guest run may take")
     args, pytest_args = parser.parse_known_args(argv)
-    kernel = kernels.select(args.kernel)
+    kernel = resolve.select(args.kernel)
     module = build.build(kernel)
     debug = build.build(kernel, debug=True)
     rundir = Path(tempfile.mkdtemp(prefix="races-", dir=paths.cache_dir()))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pyharness import chroot, kernels, matrix, matrix_run, paths
+from pyharness import chroot, kernels, matrix, matrix_run, paths, resolve
 
 pytest_plugins = ["pytester"]
 
@@ -26,11 +26,11 @@ def test_matrix_is_the_four_debian_kernels_default_first_newest_last():
 
 def test_release_prefix_stops_at_a_version_boundary(tmp_path):
     pool = [fake("6.1.0-56-amd64", tmp_path), fake("6.12.95+deb12-amd64", tmp_path)]
-    assert kernels.select("6.1", pool).release == "6.1.0-56-amd64"
-    assert kernels.select("6.12", pool).release == "6.12.95+deb12-amd64"
-    assert kernels.select(None, pool).release == "6.1.0-56-amd64"
+    assert kernels.pick("6.1", pool).release == "6.1.0-56-amd64"
+    assert kernels.pick("6.12", pool).release == "6.12.95+deb12-amd64"
+    assert kernels.pick(None, pool).release == "6.1.0-56-amd64"
     with pytest.raises(kernels.KernelNotFound):
-        kernels.select("6.2", pool)
+        kernels.pick("6.2", pool)
 
 
 def test_apt_uses_the_project_sources_and_the_cache_only(monkeypatch, tmp_path):
@@ -83,7 +83,7 @@ def test_also_needs_it():
 def test_upstream_ovpn_tests_are_deselected_out_loud_without_config_ovpn(pytester, monkeypatch, tmp_path, config, kept):
     pytester.makepyfile(test_up=UPSTREAM_TESTS)
     kernel = fake("9.9-test", tmp_path, config)
-    monkeypatch.setattr(kernels, "select", lambda wanted=None, candidates=None: kernel)
+    monkeypatch.setattr(resolve, "select", lambda wanted=None: kernel)
     out = pytester.runpytest("-p", "pyharness.plugin", "--collect-only", "-q").stdout.str()
     if kept:
         assert "test_up.py::test_needs_in_tree_ovpn" in out

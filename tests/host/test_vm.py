@@ -124,8 +124,8 @@ def test_sigterm_to_the_runner_kills_the_guest(kernel):
     """A runner killed by timeout(1) or CI must not leave qemu behind."""
     token = uuid.uuid4().hex
     code = (
-        f"from pyharness import kernels, vm; "
-        f"vm.GuestVM(kernels.select({kernel.release!r})).run('sleep 600; : {token}', timeout=300)"
+        f"from pyharness import resolve, vm; "
+        f"vm.GuestVM(resolve.select({kernel.release!r})).run('sleep 600; : {token}', timeout=300)"
     )
     proc = subprocess.Popen([sys.executable, "-c", code], cwd=str(paths.REPO))
     deadline = time.monotonic() + 60
