@@ -7,7 +7,8 @@ import re
 import shutil
 import subprocess
 
-from pyharness import checkpatch, paths
+from pyharness import checkpatch
+from pyharness.vm import paths
 
 CHECKPATCH = paths.REPO / "scripts" / "checkpatch.sh"
 
