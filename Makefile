@@ -69,18 +69,18 @@ lint:
 	$(VENV)/bin/ruff format --check pyharness tests
 
 matrix:
-	$(PY) -m pyharness.matrix_run $(PYTEST_ARGS)
+	$(PY) -m pyharness.matrix.run $(PYTEST_ARGS)
 
 # fails on any WARN, BUG, KASAN/UBSAN report, lockdep or RCU splat, or kmemleak report
 check-debug:
-	$(PY) -m pyharness.debugkernel
+	$(PY) -m pyharness.matrix.debugkernel
 	$(PY) -m pytest --kernel debug $(PYTEST_ARGS)
 
 races:
-	$(PY) -m pyharness.races_run $(RACES_ARGS)
+	$(PY) -m pyharness.races.run $(RACES_ARGS)
 
 bench:
-	$(PY) -m pyharness.bench $(BENCH_ARGS)
+	$(PY) -m pyharness.bench.run $(BENCH_ARGS)
 
 bench-scale:
 	$(PY) -m pyharness.cli bench-scale

@@ -21,7 +21,9 @@ from typing import Any
 
 import pytest
 
-from . import build, kernelcheck, kernels, paths, timing, vm
+from .guest import timing
+from .matrix import kernelcheck, resolve
+from .vm import build, kernels, paths, vng
 
 GUEST_ENV = "OVPN_DCO_GUEST"
 RESULTS_ENV = "OVPN_DCO_RESULTS"
@@ -61,7 +63,7 @@ def pytest_configure(config: pytest.Config) -> None:
 def target_kernel(config: pytest.Config) -> kernels.Kernel:
     """The kernel --kernel names (fetched if it is a matrix name), looked up once per session."""
     if _KERNEL not in config.stash:
-        config.stash[_KERNEL] = kernels.select(config.getoption("--kernel"))
+        config.stash[_KERNEL] = resolve.select(config.getoption("--kernel"))
     return config.stash[_KERNEL]
 
 
@@ -201,7 +203,7 @@ def last_started(records: list[dict[str, Any]]) -> str | None:
     return started[-1] if started else None
 
 
-def guest_death_report(run: vm.RunResult, console_lines: int = 80, output_lines: int = 30) -> str:
+def guest_death_report(run: vng.RunResult, console_lines: int = 80, output_lines: int = 30) -> str:
     """Why a guest ended without reporting every test: status, its console's and its output's last lines."""
     console = "\n".join(run.console.splitlines()[-console_lines:]) or "(nothing)"
     tail = "\n".join(run.output.splitlines()[-output_lines:])
@@ -226,8 +228,8 @@ def _run_guest(config: pytest.Config, pending: list[GuestItem]) -> None:
     budget = config.getoption("--guest-timeout") * kernel.slowdown
     for boot in range(1, MAX_GUEST_BOOTS + 1):
         rundir = Path(tempfile.mkdtemp(prefix="guest-run-", dir=paths.cache_dir()))
-        guest = vm.GuestVM(kernel, rwdirs=[rundir])
-        accel = guest.accel or vm.detect_accel(kernel)
+        guest = vng.GuestVM(kernel, rwdirs=[rundir])
+        accel = guest.accel or vng.detect_accel(kernel)
         _write(config, f"ovpn-dco: booting {kernel.release} ({accel}) for {len(todo)} guest tests")
         run = guest.run(
             _guest_command(config, result.module, debug.module, rundir, todo),

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pyharness import kernels, plugin
+from pyharness import plugin
+from pyharness.vm import kernels
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,10 @@ from typing import TypeVar
 
 import pytest
 
-from pyharness import link, module, nlmon, openvpn, statickeys, topo
+from pyharness.guest import module, statickeys
+from pyharness.net import topo
+from pyharness.netlink import nlmon, rtnl
+from pyharness.openvpn import daemon
 
 MODULE = module.NAME
 T = TypeVar("T")
@@ -45,7 +48,7 @@ def sh(cmd: str, check: bool = True) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture(scope="session", autouse=True)
 def static_keys() -> Iterator[list[socket.socket]]:
-    """The networking static keys the tests flip stay on all session (see pyharness.statickeys)."""
+    """The networking static keys the tests flip stay on all session (see pyharness.guest.statickeys)."""
     with statickeys.held() as socks:
         yield socks
 
@@ -92,7 +95,7 @@ def ovpn_dev() -> Iterator[Callable[..., tuple[str, int]]]:
 
     def new(mode: int | None = None, netns: str | None = None) -> tuple[str, int]:
         name = f"ovt{len(made)}{uuid.uuid4().hex[:4]}"
-        ifindex = link.create(name, mode, netns)
+        ifindex = rtnl.create(name, mode, netns)
         made.append((name, netns))
         return name, ifindex
 
@@ -118,7 +121,7 @@ def _factory(make: Callable[..., T]) -> Iterator[Callable[..., T]]:
 
 @pytest.fixture
 def tunnel() -> Iterator[Callable[..., topo.Tunnel]]:
-    """Factory of two-namespace tunnels (see pyharness.topo.Tunnel), torn down afterwards."""
+    """Factory of two-namespace tunnels (see pyharness.net.topo.Tunnel), torn down afterwards."""
     yield from _factory(topo.Tunnel)
 
 
@@ -131,7 +134,7 @@ def underlay() -> Iterator[topo.Underlay]:
 
 @pytest.fixture
 def wire() -> Iterator[Callable[..., topo.WirePair]]:
-    """Factory of kernel-vs-Python-peer setups (see pyharness.topo.WirePair), with this
+    """Factory of kernel-vs-Python-peer setups (see pyharness.net.topo.WirePair), with this
     process pinned to one CPU meanwhile.
 
     Tests of these setups check what arrives, in order. The stack keeps the order of packets
@@ -149,7 +152,7 @@ def wire() -> Iterator[Callable[..., topo.WirePair]]:
 
 @pytest.fixture
 def lan() -> Iterator[Callable[..., topo.Lan]]:
-    """Factory of server-and-clients LANs (see pyharness.topo.Lan), deleted afterwards."""
+    """Factory of server-and-clients LANs (see pyharness.net.topo.Lan), deleted afterwards."""
     yield from _factory(topo.Lan)
 
 
@@ -160,9 +163,9 @@ def tun_driver() -> None:
 
 
 @pytest.fixture
-def ovpn_lab() -> Iterator[openvpn.Lab]:
+def ovpn_lab() -> Iterator[daemon.Lab]:
     """A throwaway PKI and directory for real OpenVPN processes, all stopped afterwards."""
-    lab = openvpn.Lab()
+    lab = daemon.Lab()
     yield lab
     lab.close()
 
@@ -179,5 +182,5 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     outcome = yield
     report = outcome.get_result()
     lab = getattr(item, "funcargs", {}).get("ovpn_lab")
-    if report.failed and isinstance(lab, openvpn.Lab):
+    if report.failed and isinstance(lab, daemon.Lab):
         report.sections.append(("harness: openvpn logs", lab.logs()))

@@ -9,7 +9,8 @@ import sys
 import time
 from pathlib import Path
 
-from pyharness import paths, timing
+from pyharness.guest import timing
+from pyharness.vm import paths
 
 
 def test_readme_two_namespace_example_runs(tmp_path):

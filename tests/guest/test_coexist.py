@@ -13,8 +13,9 @@ from collections.abc import Iterator
 import pytest
 from pyroute2 import IPRoute
 
-from pyharness import link, nl, topo
-from pyharness.consts import LINK_KIND, Mode
+from pyharness.net import topo
+from pyharness.netlink import genl, rtnl
+from pyharness.proto.consts import LINK_KIND, Mode
 
 from .conftest import MODULE, load_module, sh
 
@@ -43,7 +44,7 @@ def add_upstream_link(ifname: str, ns: str) -> None:
 
 
 def families() -> dict[str, int]:
-    with nl.GenlSocket() as s:
+    with genl.GenlSocket() as s:
         return {name: s.resolve(name).id for name in (UPSTREAM, *OURS)}
 
 
@@ -57,11 +58,11 @@ def test_both_modules_are_loaded_side_by_side(upstream):
 def test_each_module_keeps_its_link_kind(upstream, netns):
     ns = netns()
     add_upstream_link("up0", ns)
-    link.create("dco0", Mode.MP, ns)
+    rtnl.create("dco0", Mode.MP, ns)
     assert kind_of("up0", ns) == UPSTREAM
     assert kind_of("dco0", ns) == LINK_KIND == "ovpn-dco"
-    assert sorted(link.names_of_kind(ns)) == ["dco0"]
-    assert sorted(link.names_of_kind(ns, kind=UPSTREAM)) == ["up0"]
+    assert sorted(rtnl.names_of_kind(ns)) == ["dco0"]
+    assert sorted(rtnl.names_of_kind(ns, kind=UPSTREAM)) == ["up0"]
     assert "driver: ovpn-dco" in sh(f"ip netns exec {ns} ethtool -i dco0").stdout
 
 
@@ -70,10 +71,10 @@ def test_each_module_keeps_its_generic_netlink_families(upstream):
     assert len(set(ids.values())) == 3
     # unloading ours takes exactly our two families away
     sh(f"rmmod {MODULE}")
-    with nl.GenlSocket() as s:
+    with genl.GenlSocket() as s:
         assert s.resolve(UPSTREAM).id == ids[UPSTREAM]
         for name in OURS:
-            with pytest.raises(nl.NetlinkError):
+            with pytest.raises(genl.NetlinkError):
                 s.resolve(name)
     load_module()
     assert set(families()) == {UPSTREAM, *OURS}
@@ -82,15 +83,15 @@ def test_each_module_keeps_its_generic_netlink_families(upstream):
 def test_unloading_either_module_leaves_the_other_s_devices(upstream, netns):
     ns = netns()
     add_upstream_link("up1", ns)
-    link.create("dco1", Mode.P2P, ns)
+    rtnl.create("dco1", Mode.P2P, ns)
     sh(f"rmmod {MODULE}")
-    assert link.names_of_kind(ns, kind=UPSTREAM) == ["up1"]
-    assert link.names_of_kind(ns) == []
+    assert rtnl.names_of_kind(ns, kind=UPSTREAM) == ["up1"]
+    assert rtnl.names_of_kind(ns) == []
     load_module()
-    link.create("dco1", Mode.P2P, ns)
+    rtnl.create("dco1", Mode.P2P, ns)
     sh(f"ip -n {ns} link del up1")
     sh(f"rmmod {UPSTREAM}")
-    assert link.names_of_kind(ns) == ["dco1"]
+    assert rtnl.names_of_kind(ns) == ["dco1"]
 
 
 def test_tunnel_carries_traffic_with_the_in_tree_driver_loaded(upstream, netns):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from pyharness import netns
-from pyharness.consts import DCO
-from pyharness.ovpn import OvpnClient
+from pyharness.guest import netns
+from pyharness.netlink.dco import OvpnClient
+from pyharness.proto.consts import DCO
 
 # P_CONTROL_HARD_RESET_CLIENT_V2 with key id 0, then session id and the rest
 HARD_RESET = bytes([7 << 3]) + bytes(range(1, 14))

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from pyharness import debugkernel, klog
+from pyharness.matrix import debugkernel
+from pyharness.vm import klog
 
 pytestmark = pytest.mark.debug_kernel
 

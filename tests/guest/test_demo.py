@@ -7,7 +7,7 @@ import sys
 
 
 def test_demo_shows_an_offloaded_openvpn_tunnel():
-    proc = subprocess.run([sys.executable, "-m", "pyharness.demo"], capture_output=True, text=True, timeout=300)
+    proc = subprocess.run([sys.executable, "-m", "pyharness.openvpn.demo"], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     out = proc.stdout
     assert out.count("[ok]") == 10 and "FAILED" not in out

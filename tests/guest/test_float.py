@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import socket
 
-from pyharness import netns, topo
-from pyharness import wire as codec
+from pyharness.guest import netns
+from pyharness.net import topo
+from pyharness.proto import wire as codec
 
 
 def second_address(w) -> socket.socket:

@@ -5,15 +5,15 @@
 
 from __future__ import annotations
 
-from pyharness import fuzz_netlink, fuzz_packets
-from pyharness.fuzz_pktmodel import ACCEPTED, RX_COUNTERS
+from pyharness.fuzz import nlfuzz, pktfuzz
+from pyharness.fuzz.pktmodel import ACCEPTED, RX_COUNTERS
 
 SEED = 20261128
 
 
 def test_netlink_fuzz_answers_every_request_as_predicted() -> None:
-    fig = fuzz_netlink.run(2000, SEED)
-    print(fuzz_netlink.report(fig))
+    fig = nlfuzz.run(2000, SEED)
+    print(nlfuzz.report(fig))
     assert fig.problems == []
     assert fig.messages == 2000
     assert fig.answered + fig.silent == fig.messages
@@ -28,8 +28,8 @@ def test_netlink_fuzz_answers_every_request_as_predicted() -> None:
 
 
 def test_packet_fuzz_counts_every_packet_where_the_model_says() -> None:
-    fig = fuzz_packets.run(udp=2000, tcp=300, seed=SEED, offsets=4)
-    print(fuzz_packets.report(fig))
+    fig = pktfuzz.run(udp=2000, tcp=300, seed=SEED, offsets=4)
+    print(pktfuzz.report(fig))
     assert fig.problems == []
     assert fig.udp_sent == 2000 and fig.tcp_frames >= 300
     assert sum(v for k, v in fig.outcome.items() if not k.startswith("tcp_")) == fig.udp_sent

@@ -7,10 +7,10 @@ import socket
 
 import pytest
 
-from pyharness import netns as nsmod
-from pyharness import nl
-from pyharness.consts import DCO, Mode
-from pyharness.ovpn import OvpnClient
+from pyharness.guest import netns as nsmod
+from pyharness.netlink import genl
+from pyharness.netlink.dco import OvpnClient
+from pyharness.proto.consts import DCO, Mode
 
 # the largest UDP payload over IPv4: 65535 - 20 (IP) - 8 (UDP)
 UDP4_MAX = 65507
@@ -39,7 +39,7 @@ def p2p_udp4(netns, ovpn_dev):
 def test_control_packet_too_big_for_a_udp4_datagram_is_refused(p2p_udp4) -> None:
     """fuzz_netlink (BIG_PACKETS): 65508 bytes were accepted (0), the datagram then lost as oversized."""
     client, ifindex, _ = p2p_udp4
-    with pytest.raises(nl.NetlinkError) as exc:
+    with pytest.raises(genl.NetlinkError) as exc:
         client.send_packet(ifindex, 1, b"\x20" + b"x" * UDP4_MAX)
     assert exc.value.errno == errno.EMSGSIZE
     assert exc.value.extack

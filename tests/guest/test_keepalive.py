@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import time
 
-from pyharness import netns
-from pyharness import wire as codec
-from pyharness.consts import DCO, DCO_V2, DelPeerReasonV2
-from pyharness.ovpn import OvpnClient
+from pyharness.guest import netns
+from pyharness.netlink.dco import OvpnClient
+from pyharness.proto import wire as codec
+from pyharness.proto.consts import DCO, DCO_V2, DelPeerReasonV2
 
 
 def test_pings_sent_encrypted_at_the_interval(wire):

@@ -7,8 +7,10 @@ import socket
 import subprocess
 import time
 
-from pyharness import netns, topo, wire
-from pyharness.consts import KeySlot
+from pyharness.guest import netns
+from pyharness.net import topo
+from pyharness.proto import wire
+from pyharness.proto.consts import KeySlot
 
 
 def data_key_ids(ns: str, dev: str, seconds: float) -> set[int]:

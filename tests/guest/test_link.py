@@ -8,8 +8,8 @@ import socket
 import pytest
 from pyroute2.netlink.exceptions import NetlinkError
 
-from pyharness import link
-from pyharness.consts import LINK_KIND, Mode
+from pyharness.netlink import rtnl
+from pyharness.proto.consts import LINK_KIND, Mode
 
 from .conftest import sh
 
@@ -21,25 +21,25 @@ OVERHEAD_UDP6 = 40 + 8 + 4 + 4 + 16  # IPv6 + UDP + opcode/peer id + packet id +
 
 def test_default_mode_is_p2p(ovpn_dev):
     name, _ = ovpn_dev()
-    info = link.info(name)
+    info = rtnl.info(name)
     assert info["kind"] == LINK_KIND
     assert info["mode"] == Mode.P2P
 
 
 def test_explicit_p2p_mode(ovpn_dev):
     name, _ = ovpn_dev(Mode.P2P)
-    assert link.info(name)["mode"] == Mode.P2P
+    assert rtnl.info(name)["mode"] == Mode.P2P
 
 
 def test_mp_mode(ovpn_dev):
     name, _ = ovpn_dev(Mode.MP)
-    assert link.info(name)["mode"] == Mode.MP
+    assert rtnl.info(name)["mode"] == Mode.MP
 
 
 @pytest.mark.parametrize("mode", [2, 3, 255])
 def test_bad_mode_rejected_with_extack(mode):
     with pytest.raises(NetlinkError) as exc:
-        link.create("ovbad", mode)
+        rtnl.create("ovbad", mode)
     assert exc.value.code == errno.ERANGE
     assert "ovbad" not in sh("ip -br link").stdout
     assert exc.value.args[1], "no extack message for a bad mode"
@@ -47,8 +47,8 @@ def test_bad_mode_rejected_with_extack(mode):
 
 def test_delete_via_pyroute2(ovpn_dev):
     name, _ = ovpn_dev(Mode.MP)
-    link.delete(name)
-    assert name not in link.names_of_kind()
+    rtnl.delete(name)
+    assert name not in rtnl.names_of_kind()
 
 
 def test_ip_link_add_and_delete():
@@ -56,7 +56,7 @@ def test_ip_link_add_and_delete():
     try:
         out = sh("ip -d link show ovip0").stdout
         assert "ovpn-dco" in out
-        assert link.info("ovip0")["mode"] == Mode.P2P
+        assert rtnl.info("ovip0")["mode"] == Mode.P2P
     finally:
         sh("ip link del ovip0")
     assert "ovip0" not in sh("ip -br link").stdout
@@ -64,7 +64,7 @@ def test_ip_link_add_and_delete():
 
 def test_device_is_l3_point_to_point_without_arp(ovpn_dev):
     name, _ = ovpn_dev()
-    info = link.info(name)
+    info = rtnl.info(name)
     assert info["type"] == ARPHRD_NONE
     assert info["flags"] & IFF_POINTOPOINT
     assert info["flags"] & IFF_NOARP
@@ -72,7 +72,7 @@ def test_device_is_l3_point_to_point_without_arp(ovpn_dev):
 
 def test_mtu_defaults_cover_udp_over_ipv6_overhead(ovpn_dev):
     name, _ = ovpn_dev()
-    info = link.info(name)
+    info = rtnl.info(name)
     assert info["mtu"] == 1500 - OVERHEAD_UDP6
     assert info["min_mtu"] == 68
     assert info["max_mtu"] == 65535 - OVERHEAD_UDP6
@@ -81,7 +81,7 @@ def test_mtu_defaults_cover_udp_over_ipv6_overhead(ovpn_dev):
 def test_mtu_1500_accepted_as_openvpn_sets_it(ovpn_dev):
     name, _ = ovpn_dev()
     sh(f"ip link set {name} mtu 1500")
-    assert link.info(name)["mtu"] == 1500
+    assert rtnl.info(name)["mtu"] == 1500
 
 
 def test_mtu_outside_bounds_rejected(ovpn_dev):
@@ -93,7 +93,7 @@ def test_mtu_outside_bounds_rejected(ovpn_dev):
 def test_single_tx_queue_and_no_qdisc(ovpn_dev):
     name, _ = ovpn_dev()
     sh(f"ip link set {name} up")
-    info = link.info(name)
+    info = rtnl.info(name)
     assert info["num_tx_queues"] == 1
     assert info["num_rx_queues"] == 1
     assert info["qdisc"] == "noqueue"
@@ -129,5 +129,5 @@ def test_xmit_without_peer_drops_and_counts(ovpn_dev):
 def test_device_in_other_netns(netns, ovpn_dev):
     ns = netns()
     name, _ = ovpn_dev(Mode.MP, netns=ns)
-    assert link.info(name, netns=ns)["mode"] == Mode.MP
-    assert name not in link.names_of_kind()
+    assert rtnl.info(name, netns=ns)["mode"] == Mode.MP
+    assert name not in rtnl.names_of_kind()

@@ -8,9 +8,12 @@ import socket
 
 import pytest
 
-from pyharness import link, netns, paths, topo
-from pyharness import wire as codec
-from pyharness.consts import Mode
+from pyharness.guest import netns
+from pyharness.net import topo
+from pyharness.netlink import rtnl
+from pyharness.proto import wire as codec
+from pyharness.proto.consts import Mode
+from pyharness.vm import paths
 
 from .conftest import MODULE, load_module, module_loaded, sh
 
@@ -42,22 +45,22 @@ def test_modinfo_aliases_and_version(ovpn_module):
 
 def test_unload_removes_devices_in_every_netns(netns):
     spaces = [netns() for _ in range(3)]
-    link.create("ovroot0", Mode.P2P)
+    rtnl.create("ovroot0", Mode.P2P)
     for i, ns in enumerate(spaces):
-        link.create(f"ovns{i}a", Mode.P2P, ns)
-        link.create(f"ovns{i}b", Mode.MP, ns)
+        rtnl.create(f"ovns{i}a", Mode.P2P, ns)
+        rtnl.create(f"ovns{i}b", Mode.MP, ns)
     sh(f"rmmod {MODULE}")
     assert not module_loaded()
-    assert link.names_of_kind() == []
+    assert rtnl.names_of_kind() == []
     for ns in spaces:
-        assert link.names_of_kind(ns) == []
+        assert rtnl.names_of_kind(ns) == []
         assert "lo" in sh(f"ip -n {ns} -br link").stdout  # the namespaces themselves stay
     load_module()
 
 
 def test_netns_deletion_removes_its_devices(netns):
     ns = netns()
-    link.create("ovgone", Mode.MP, ns)
+    rtnl.create("ovgone", Mode.MP, ns)
     sh(f"ip netns del {ns}")
     assert "ovgone" not in sh("ip -br link").stdout
     sh(f"rmmod {MODULE}")  # nothing left holding the module

@@ -10,10 +10,11 @@ import time
 
 import pytest
 
-from pyharness import netns, topo
-from pyharness.consts import Mode
-from pyharness.nl import NetlinkError
-from pyharness.wire import Cipher, keydir
+from pyharness.guest import netns
+from pyharness.net import topo
+from pyharness.netlink.genl import NetlinkError
+from pyharness.proto.consts import Mode
+from pyharness.proto.wire import Cipher, keydir
 
 PROTOS = pytest.mark.parametrize("proto", ["udp", "tcp"])
 

@@ -15,8 +15,10 @@ import time
 
 import pytest
 
-from pyharness import link, nl, nlmon, openvpn, topo, traffic
-from pyharness.consts import (
+from pyharness.net import topo, traffic
+from pyharness.netlink import genl, nlmon, rtnl
+from pyharness.openvpn import daemon
+from pyharness.proto.consts import (
     AttrV2,
     CmdV2,
     DelPeerAttr,
@@ -37,7 +39,7 @@ KEEPALIVE = (2, 10)
 @pytest.fixture(scope="module")
 def session():
     """A p2p session of side a, from start to SIGTERM, with one renegotiation and status writes."""
-    underlay, lab = topo.Underlay(), openvpn.Lab()
+    underlay, lab = topo.Underlay(), daemon.Lab()
     mon = nlmon.NetlinkMonitor(underlay.ns[0])
     try:
         yield _run_session(underlay, lab, mon)
@@ -52,19 +54,19 @@ def session():
 
 def _run_session(underlay, lab, mon):
     status = lab.path("a.status")
-    a, b = openvpn.p2p_pair(
+    a, b = daemon.p2p_pair(
         lab,
         underlay.ns,
         (underlay.addr(0, 4), underlay.addr(1, 4)),
         keepalive=KEEPALIVE,
         extra=([f"status {status} 1", "reneg-sec 6"], ["reneg-sec 0"]),
     )
-    assert traffic.ping(a.ns, openvpn.TUNNEL4[1], count=5).received == 5
-    fam = nl.family_id("ovpn-dco-v2")
+    assert traffic.ping(a.ns, daemon.TUNNEL4[1], count=5).received == 5
+    fam = genl.family_id("ovpn-dco-v2")
     a.wait_for(r"TLS: soft reset", timeout=30)
-    counters = link.ethtool_stats("tun0", a.ns)
+    counters = rtnl.ethtool_stats("tun0", a.ns)
     ports = a.netlink_ports()
-    peer_id = openvpn.offload(a).peers[0].peer_id
+    peer_id = daemon.offload(a).peers[0].peer_id
     deadline = time.monotonic() + 20
     while not any(x.cmd == CmdV2.SWAP_KEYS for x in mon.exchanges(fam)) and time.monotonic() < deadline:
         time.sleep(0.2)
@@ -83,11 +85,11 @@ def test_openvpn_creates_the_device_with_its_own_rtnetlink_request(session):
     assert req.flags & (NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK) == (
         NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK
     )
-    attrs = nl.attr_map(req.body[IFINFOMSG:])
+    attrs = genl.attr_map(req.body[IFINFOMSG:])
     assert attrs[IFLA_IFNAME] == b"tun0\x00"
-    info = nl.attr_map(attrs[IFLA_LINKINFO])
+    info = genl.attr_map(attrs[IFLA_LINKINFO])
     assert info[IFLA_INFO_KIND] == b"ovpn-dco\x00"
-    assert nl.attr_map(info[IFLA_INFO_DATA])[IFLA_OVPN_MODE] == b"\x00"  # one byte: P2P
+    assert genl.attr_map(info[IFLA_INFO_DATA])[IFLA_OVPN_MODE] == b"\x00"  # one byte: P2P
     assert new.error == 0
     dels = mon.exchanges(RTM_DELLINK, nlmon.NETLINK_ROUTE)
     assert [x.error for x in dels] == [0]
@@ -116,13 +118,13 @@ def test_new_peer_and_set_peer_carry_the_contract_widths(session):
     mon, fam, _, peer_id, _ = session
     exchanges = mon.exchanges(fam)
     (new_peer,) = [x.request.nested(AttrV2.NEW_PEER) for x in exchanges if x.cmd == CmdV2.NEW_PEER]
-    assert nl.get_u32(new_peer[NewPeerAttr.PEER_ID]) == peer_id
+    assert genl.get_u32(new_peer[NewPeerAttr.PEER_ID]) == peer_id
     assert len(new_peer[NewPeerAttr.SOCKET]) == 4  # an fd number in OpenVPN's table
     remote = new_peer[NewPeerAttr.SOCKADDR_REMOTE]
     assert len(remote) == 16 and struct.unpack_from("=H", remote)[0] == 2  # raw sockaddr_in
     (set_peer,) = [x.request.nested(AttrV2.SET_PEER) for x in exchanges if x.cmd == CmdV2.SET_PEER]
-    assert nl.get_u32(set_peer[SetPeerAttr.KEEPALIVE_INTERVAL]) == KEEPALIVE[0]
-    assert nl.get_u32(set_peer[SetPeerAttr.KEEPALIVE_TIMEOUT]) == KEEPALIVE[1]
+    assert genl.get_u32(set_peer[SetPeerAttr.KEEPALIVE_INTERVAL]) == KEEPALIVE[0]
+    assert genl.get_u32(set_peer[SetPeerAttr.KEEPALIVE_TIMEOUT]) == KEEPALIVE[1]
 
 
 def test_get_peer_replies_carry_64_bit_counters(session):
@@ -131,11 +133,11 @@ def test_get_peer_replies_carry_64_bit_counters(session):
     assert replies, "OpenVPN's status writes send GET_PEER"
     for m in replies:
         peer = m.nested(AttrV2.GET_PEER)
-        assert nl.get_u32(peer[GetPeerRespAttrV2.PEER_ID]) == peer_id
+        assert genl.get_u32(peer[GetPeerRespAttrV2.PEER_ID]) == peer_id
         for attr in ("VPN_RX_BYTES", "VPN_TX_BYTES", "LINK_RX_BYTES", "LINK_TX_BYTES"):
             assert len(peer[GetPeerRespAttrV2[attr]]) == 8, attr
     last = replies[-1].nested(AttrV2.GET_PEER)
-    assert nl.get_u64(last[GetPeerRespAttrV2.VPN_TX_BYTES]) >= 5 * 84
+    assert genl.get_u64(last[GetPeerRespAttrV2.VPN_TX_BYTES]) >= 5 * 84
 
 
 def test_deleting_the_peer_is_notified(session):
@@ -144,7 +146,7 @@ def test_deleting_the_peer_is_notified(session):
     for m in mon.notifications(fam, CmdV2.DEL_PEER):
         nest = m.nested(AttrV2.DEL_PEER)
         assert len(m.attrs[AttrV2.IFINDEX]) == 4
-        events.append((nl.get_u32(nest[DelPeerAttr.PEER_ID]), nest[DelPeerAttr.REASON][0]))
+        events.append((genl.get_u32(nest[DelPeerAttr.PEER_ID]), nest[DelPeerAttr.REASON][0]))
     assert (peer_id, DelPeerReasonV2.USERSPACE) in events
 
 

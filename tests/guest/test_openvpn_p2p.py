@@ -8,19 +8,22 @@ import time
 
 import pytest
 
-from pyharness import netns, nl, openvpn, traffic
-from pyharness.consts import AttrV2, CipherAlg, CmdV2, KeyDirAttr, NewKeyAttr
+from pyharness.guest import netns
+from pyharness.net import traffic
+from pyharness.netlink import genl
+from pyharness.openvpn import daemon
+from pyharness.proto.consts import AttrV2, CipherAlg, CmdV2, KeyDirAttr, NewKeyAttr
 
 CIPHERS = {"AES-256-GCM": CipherAlg.AES_GCM, "CHACHA20-POLY1305": CipherAlg.CHACHA20_POLY1305}
 CASES = [(proto, ip, cipher) for proto in ("udp", "tcp") for ip in (4, 6) for cipher in CIPHERS]
 
 
-def assert_offloaded(proc: openvpn.Process) -> openvpn.Offload:
-    off = openvpn.offload(proc)
+def assert_offloaded(proc: daemon.Process) -> daemon.Offload:
+    off = daemon.offload(proc)
     assert off.device == "tun0", proc.tail()
     assert off.kind == "ovpn-dco"
     assert not off.tun_fd, "OpenVPN holds /dev/net/tun: the data channel is not offloaded"
-    assert openvpn.DCO_MISSING not in proc.log
+    assert daemon.DCO_MISSING not in proc.log
     assert len(off.peers) == 1
     # both ends use the peer id OpenVPN derived from the TLS session (P2P NCP)
     negotiated = re.search(r"P2P mode NCP negotiation result: .*peer-id (\d+)", proc.log)
@@ -32,7 +35,7 @@ def assert_offloaded(proc: openvpn.Process) -> openvpn.Offload:
 @pytest.mark.parametrize(("proto", "ip", "cipher"), CASES, ids=[f"{p}-ipv{i}-{c}" for p, i, c in CASES])
 def test_p2p_tunnel_is_offloaded_and_carries_traffic(underlay, ovpn_lab, nl_monitor, proto, ip, cipher):
     mon = nl_monitor(underlay.ns[0])
-    a, b = openvpn.p2p_pair(
+    a, b = daemon.p2p_pair(
         ovpn_lab,
         underlay.ns,
         (underlay.addr(0, ip), underlay.addr(1, ip)),
@@ -42,25 +45,25 @@ def test_p2p_tunnel_is_offloaded_and_carries_traffic(underlay, ovpn_lab, nl_moni
     )
     for proc in (a, b):
         assert_offloaded(proc)
-    assert traffic.ping(a.ns, openvpn.TUNNEL4[1], count=5).received == 5
-    assert traffic.ping(b.ns, openvpn.TUNNEL6[0], count=5).received == 5
-    before = openvpn.offload(a).peers[0].stats
-    report = traffic.iperf3(b.ns, a.ns, openvpn.TUNNEL4[1], seconds=2)
+    assert traffic.ping(a.ns, daemon.TUNNEL4[1], count=5).received == 5
+    assert traffic.ping(b.ns, daemon.TUNNEL6[0], count=5).received == 5
+    before = daemon.offload(a).peers[0].stats
+    report = traffic.iperf3(b.ns, a.ns, daemon.TUNNEL4[1], seconds=2)
     received = report["end"]["sum_received"]["bytes"]
     assert received > 100_000
-    after = openvpn.offload(a).peers[0].stats
+    after = daemon.offload(a).peers[0].stats
     # every byte iperf3 delivered went through the kernel's peer (plus IP/TCP headers)
     assert after["vpn_tx_bytes"] - before["vpn_tx_bytes"] >= received
     assert after["link_tx_bytes"] - before["link_tx_bytes"] > after["vpn_tx_bytes"] - before["vpn_tx_bytes"]
     # OpenVPN installed the negotiated cipher in the kernel: one NEW_KEY, 32-byte keys, 8-byte nonce tails
-    fam = nl.family_id("ovpn-dco-v2")
+    fam = genl.family_id("ovpn-dco-v2")
     new_keys = [x for x in mon.exchanges(fam) if x.cmd == CmdV2.NEW_KEY]
     assert len(new_keys) == 1
     key = new_keys[0].request.nested(AttrV2.NEW_KEY)
     assert struct.unpack("=H", key[NewKeyAttr.CIPHER_ALG])[0] == CIPHERS[cipher]
     assert key[NewKeyAttr.KEY_ID] == b"\x00"
     for direction in (NewKeyAttr.ENCRYPT_KEY, NewKeyAttr.DECRYPT_KEY):
-        kd = nl.attr_map(key[direction])
+        kd = genl.attr_map(key[direction])
         assert len(kd[KeyDirAttr.CIPHER_KEY]) == 32
         assert len(kd[KeyDirAttr.NONCE_TAIL]) == 8
     assert new_keys[0].error == 0
@@ -78,11 +81,11 @@ def test_openvpn_status_shows_the_kernel_counters(underlay, ovpn_lab):
     GET_PEER came after a first kernel reading must lie between that reading and a second one.
     """
     status = ovpn_lab.path("a.status")
-    a, b = openvpn.p2p_pair(
+    a, b = daemon.p2p_pair(
         ovpn_lab, underlay.ns, (underlay.addr(0, 4), underlay.addr(1, 4)), extra=([f"status {status} 1"], [])
     )
-    assert traffic.ping(a.ns, openvpn.TUNNEL4[1], count=20, interval=0.05).received == 20
-    first = openvpn.offload(a).peers[0].stats
+    assert traffic.ping(a.ns, daemon.TUNNEL4[1], count=20, interval=0.05).received == 20
+    first = daemon.offload(a).peers[0].stats
     assert first["vpn_rx_bytes"] >= 20 * 84
     # the file is rewritten every second; the GET_PEER behind a write may precede the write
     # by a while on a loaded machine, so only the second rewrite after `first` is sure to
@@ -99,7 +102,7 @@ def test_openvpn_status_shows_the_kernel_counters(underlay, ovpn_lab):
             if len(rows) >= 4:  # not caught in the middle of a rewrite
                 break
         time.sleep(0.05)
-    second = openvpn.offload(a).peers[0].stats
+    second = daemon.offload(a).peers[0].stats
     assert first["vpn_rx_bytes"] <= rows["TUN/TAP read bytes"] <= second["vpn_rx_bytes"]
     assert first["vpn_tx_bytes"] <= rows["TUN/TAP write bytes"] <= second["vpn_tx_bytes"]
     assert rows["TCP/UDP read bytes"] >= first["link_rx_bytes"]  # plus the control channel's
@@ -107,7 +110,7 @@ def test_openvpn_status_shows_the_kernel_counters(underlay, ovpn_lab):
 
 
 def test_openvpn_exit_deletes_the_device_and_frees_the_port(underlay, ovpn_lab):
-    a, b = openvpn.p2p_pair(ovpn_lab, underlay.ns, (underlay.addr(0, 4), underlay.addr(1, 4)))
+    a, b = daemon.p2p_pair(ovpn_lab, underlay.ns, (underlay.addr(0, 4), underlay.addr(1, 4)))
     assert a.stop() == 0
     assert "tun0" not in netns.ip("-br", "link", netns=a.ns)
     assert ":1194 " not in netns.run(a.ns, "ss", "-Hlun").stdout

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import time
 
-from pyharness import nl, openvpn, traffic
-from pyharness.consts import AttrV2, CmdV2, DelKeyAttr, KeySlot, NewKeyAttr
+from pyharness.net import traffic
+from pyharness.netlink import genl
+from pyharness.openvpn import daemon
+from pyharness.proto.consts import AttrV2, CmdV2, DelKeyAttr, KeySlot, NewKeyAttr
 
 RENEG_SEC = 8
 RENEGOTIATIONS = 3
@@ -17,11 +19,11 @@ LOSS_BOUND = RENEGOTIATIONS
 def test_traffic_continues_across_renegotiations(underlay, ovpn_lab, nl_monitor):
     mon = nl_monitor(underlay.ns[0])
     reneg = [f"reneg-sec {RENEG_SEC}", "tran-window 4"]
-    a, b = openvpn.p2p_pair(
+    a, b = daemon.p2p_pair(
         ovpn_lab, underlay.ns, (underlay.addr(0, 4), underlay.addr(1, 4)), extra=(reneg, ["reneg-sec 0"])
     )
-    fam = nl.family_id("ovpn-dco-v2")
-    ping = traffic.PingStream(a.ns, openvpn.TUNNEL4[1])
+    fam = genl.family_id("ovpn-dco-v2")
+    ping = traffic.PingStream(a.ns, daemon.TUNNEL4[1])
     try:
         # each renegotiation ends with a key swap in the kernel
         a.wait_for(r"TLS: soft reset", timeout=RENEG_SEC * 2 + 30, count=RENEGOTIATIONS)
@@ -53,4 +55,4 @@ def test_traffic_continues_across_renegotiations(underlay, ovpn_lab, nl_monitor)
     order = [x.cmd for x in exchanges if x.cmd in (CmdV2.NEW_KEY, CmdV2.SWAP_KEYS, CmdV2.DEL_KEY)]
     first_new = order.index(CmdV2.NEW_KEY, 1)
     assert order[first_new + 1] == CmdV2.SWAP_KEYS
-    assert openvpn.offload(a).peers[0].stats["vpn_rx_packets"] >= pings.received
+    assert daemon.offload(a).peers[0].stats["vpn_rx_packets"] >= pings.received

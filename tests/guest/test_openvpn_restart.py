@@ -6,7 +6,10 @@ import signal
 
 import pytest
 
-from pyharness import link, netns, openvpn, traffic
+from pyharness.guest import netns
+from pyharness.net import traffic
+from pyharness.netlink import rtnl
+from pyharness.openvpn import daemon
 
 KEEPALIVE = (1, 5)
 
@@ -17,17 +20,17 @@ def bound_ports(ns: str) -> str:
 
 @pytest.mark.parametrize("victim", [0, 1], ids=["restart-tls-server", "restart-tls-client"])
 def test_terminated_end_restarts_and_the_tunnel_recovers(underlay, ovpn_lab, victim):
-    procs = openvpn.p2p_pair(ovpn_lab, underlay.ns, (underlay.addr(0, 4), underlay.addr(1, 4)), keepalive=KEEPALIVE)
+    procs = daemon.p2p_pair(ovpn_lab, underlay.ns, (underlay.addr(0, 4), underlay.addr(1, 4)), keepalive=KEEPALIVE)
     p = procs[victim]
     assert p.stop(signal.SIGTERM) == 0
-    assert link.names_of_kind(p.ns) == []  # OpenVPN deleted its device on the way out
+    assert rtnl.names_of_kind(p.ns) == []  # OpenVPN deleted its device on the way out
     assert ":1194 " not in bound_ports(p.ns)  # and the module released the socket
     p.start()
     for q in procs:  # the survivor's kernel expires the old session, OpenVPN restarts it
         q.wait_ready(timeout=90, count=2)
     assert ":1194 " in bound_ports(p.ns)
-    assert openvpn.offload(p).offloaded
-    assert traffic.ping(procs[0].ns, openvpn.TUNNEL4[1], count=5).received == 5
+    assert daemon.offload(p).offloaded
+    assert traffic.ping(procs[0].ns, daemon.TUNNEL4[1], count=5).received == 5
 
 
 def test_killed_end_restarts_and_the_tunnel_recovers(underlay, ovpn_lab):
@@ -37,14 +40,14 @@ def test_killed_end_restarts_and_the_tunnel_recovers(underlay, ovpn_lab):
     ovpn-dco device (it then sends NEW_PEER for ifindex 0), so the stale device is deleted
     as an administrator (or a service manager's ExecStopPost) would, before the restart.
     """
-    a, b = openvpn.p2p_pair(ovpn_lab, underlay.ns, (underlay.addr(0, 4), underlay.addr(1, 4)), keepalive=KEEPALIVE)
+    a, b = daemon.p2p_pair(ovpn_lab, underlay.ns, (underlay.addr(0, 4), underlay.addr(1, 4)), keepalive=KEEPALIVE)
     b.stop(signal.SIGKILL)
-    assert link.names_of_kind(b.ns) == ["tun0"]
-    assert openvpn.offload(b).peers == []
+    assert rtnl.names_of_kind(b.ns) == ["tun0"]
+    assert daemon.offload(b).peers == []
     assert ":1194 " not in bound_ports(b.ns)
-    link.delete("tun0", b.ns)
+    rtnl.delete("tun0", b.ns)
     b.start()
     for q in (a, b):
         q.wait_ready(timeout=90, count=2)
-    assert openvpn.offload(b).offloaded
-    assert traffic.ping(a.ns, openvpn.TUNNEL4[1], count=5).received == 5
+    assert daemon.offload(b).offloaded
+    assert traffic.ping(a.ns, daemon.TUNNEL4[1], count=5).received == 5

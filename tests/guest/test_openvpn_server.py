@@ -15,8 +15,10 @@ from dataclasses import dataclass
 
 import pytest
 
-from pyharness import netns, openvpn, topo, traffic
-from pyharness.consts import Mode
+from pyharness.guest import netns
+from pyharness.net import topo, traffic
+from pyharness.openvpn import daemon
+from pyharness.proto.consts import Mode
 
 UDP, TCP = [0, 1, 2], [3, 4, 5]
 IPV6_CLIENTS = {2, 5}
@@ -27,18 +29,18 @@ SUBNET_HOST = "10.77.0.1"
 @dataclass
 class Site:
     lan: topo.Lan
-    lab: openvpn.Lab
-    servers: dict[str, openvpn.Process]
-    clients: list[openvpn.Process]
+    lab: daemon.Lab
+    servers: dict[str, daemon.Process]
+    clients: list[daemon.Process]
 
     def vpn_ip(self, i: int) -> str:
-        return openvpn.tunnel_ipv4(self.lan.clients[i])
+        return daemon.tunnel_ipv4(self.lan.clients[i])
 
     def status(self, proto: str) -> dict[str, dict[str, str]]:
-        return openvpn.status_clients(self.lab.path(f"{proto}.status"))
+        return daemon.status_clients(self.lab.path(f"{proto}.status"))
 
 
-def _start_server(site_lab: openvpn.Lab, lan: topo.Lan, proto: str) -> openvpn.Process:
+def _start_server(site_lab: daemon.Lab, lan: topo.Lan, proto: str) -> daemon.Process:
     idx = UDP if proto == "udp" else TCP
     ccd = site_lab.path(f"ccd-{proto}")
     ccd.mkdir()
@@ -46,7 +48,7 @@ def _start_server(site_lab: openvpn.Lab, lan: topo.Lan, proto: str) -> openvpn.P
     if proto == "udp":
         (ccd / "c0").write_text(f"iroute {SUBNET} 255.255.255.0\n")
         extra = [f"route {SUBNET} 255.255.255.0", f'push "route {SUBNET} 255.255.255.0"']
-    cfg = openvpn.Server(
+    cfg = daemon.Server(
         me=site_lab.identity("srv"),
         clients=[site_lab.identity(f"c{i}") for i in idx],
         local=None,
@@ -64,7 +66,7 @@ def _start_server(site_lab: openvpn.Lab, lan: topo.Lan, proto: str) -> openvpn.P
 @pytest.fixture(scope="module")
 def site() -> Iterator[Site]:
     lan = topo.Lan(count=6)
-    lab = openvpn.Lab()
+    lab = daemon.Lab()
     try:
         netns.run(lan.server, "sysctl", "-qw", "net.ipv4.ip_forward=1")
         netns.ip("link", "add", "dummy0", "type", "dummy", netns=lan.clients[0])
@@ -76,7 +78,7 @@ def site() -> Iterator[Site]:
         clients = []
         for i in range(6):
             family = 6 if i in IPV6_CLIENTS else 4
-            cfg = openvpn.Client(
+            cfg = daemon.Client(
                 me=lab.identity(f"c{i}"),
                 server=lab.identity("srv"),
                 remote=lan.server_addr(family),
@@ -97,15 +99,15 @@ def site() -> Iterator[Site]:
 
 def test_servers_run_multi_peer_devices_with_every_client(site):
     for proto, dev, idx in (("udp", "tun0", UDP), ("tcp", "tun1", TCP)):
-        off = openvpn.offload(site.servers[proto])
+        off = daemon.offload(site.servers[proto])
         assert off.device == dev and off.kind == "ovpn-dco" and not off.tun_fd
-        from pyharness import link
+        from pyharness.netlink import rtnl
 
-        assert link.info(dev, site.lan.server)["mode"] == Mode.MP
+        assert rtnl.info(dev, site.lan.server)["mode"] == Mode.MP
         kernel = {p.vpn_ipv4: p for p in off.peers}
         assert sorted(kernel) == sorted(site.vpn_ip(i) for i in idx)
         # the status file is rewritten every second: wait for one that lists every client
-        status = openvpn.wait_status_clients(site.lab.path(f"{proto}.status"), [f"c{i}" for i in idx])
+        status = daemon.wait_status_clients(site.lab.path(f"{proto}.status"), [f"c{i}" for i in idx])
         for i in idx:
             row = status[f"c{i}"]
             peer = kernel[row["Virtual Address"]]
@@ -119,7 +121,7 @@ def test_servers_run_multi_peer_devices_with_every_client(site):
 
 def test_clients_are_offloaded_p2p_devices(site):
     for c in site.clients:
-        off = openvpn.offload(c)
+        off = daemon.offload(c)
         assert off.offloaded, c.tail()
         assert [p.peer_id for p in off.peers] == [int(c.wait_for(r"peer-id: (\d+)").group(1))]
 

@@ -7,10 +7,12 @@ import socket
 
 import pytest
 
-from pyharness import netns, topo, wire
-from pyharness.consts import DCO, DCO_V2
-from pyharness.nl import NetlinkError
-from pyharness.ovpn import OvpnClient
+from pyharness.guest import netns
+from pyharness.net import topo
+from pyharness.netlink.dco import OvpnClient
+from pyharness.netlink.genl import NetlinkError
+from pyharness.proto import wire
+from pyharness.proto.consts import DCO, DCO_V2
 
 
 @pytest.fixture

@@ -19,20 +19,22 @@ import sys
 
 import pytest
 
-from pyharness import link, netns, topo
-from pyharness.consts import LAYOUTS, Mode
-from pyharness.nl import NetlinkError
-from pyharness.wire import Cipher, keydir
+from pyharness.guest import netns
+from pyharness.net import topo
+from pyharness.netlink import rtnl
+from pyharness.netlink.genl import NetlinkError
+from pyharness.proto.consts import LAYOUTS, Mode
+from pyharness.proto.wire import Cipher, keydir
 
 PROBE = r"""
 import json, sys
 from pyroute2.netlink.exceptions import NetlinkError as RtnlError
-from pyharness import link, nl
-from pyharness.consts import LAYOUTS, Mode
+from pyharness.netlink import genl, rtnl
+from pyharness.proto.consts import LAYOUTS, Mode
 from tests.guest.test_genl import op_commands, valid_nest
 ifindex, ifname = int(sys.argv[1]), sys.argv[2]
 out = {}
-with nl.GenlSocket() as s:
+with genl.GenlSocket() as s:
     for lay in LAYOUTS:
         fam = s.resolve(lay.family)
         for cmd in lay.cmd:
@@ -41,15 +43,15 @@ with nl.GenlSocket() as s:
             nest = valid_nest(lay, cmd.name) if cmd.name in op_commands(lay) else b""
             for dump in (False, True):
                 try:
-                    s.request(fam.id, cmd, nl.u32(lay.attr.IFINDEX, ifindex) + (b"" if dump else nest), dump=dump)
+                    s.request(fam.id, cmd, genl.u32(lay.attr.IFINDEX, ifindex) + (b"" if dump else nest), dump=dump)
                     res = 0
-                except nl.NetlinkError as e:
+                except genl.NetlinkError as e:
                     res = e.errno
                 out[f"{lay.family}:{cmd.name}:{'dump' if dump else 'do'}"] = res
 for name, op in (
-    ("rtnl:newlink", lambda: link.create("ovpriv", None)),
-    ("rtnl:newlink-mp", lambda: link.create("ovpriv", Mode.MP)),
-    ("rtnl:dellink", lambda: link.delete(ifname)),
+    ("rtnl:newlink", lambda: rtnl.create("ovpriv", None)),
+    ("rtnl:newlink-mp", lambda: rtnl.create("ovpriv", Mode.MP)),
+    ("rtnl:dellink", lambda: rtnl.delete(ifname)),
 ):
     try:
         op()
@@ -90,7 +92,7 @@ def no_dump(key: str) -> bool:
 @pytest.fixture
 def device(netns):
     ns = netns()
-    idx = link.create("ovdev", Mode.MP, ns)
+    idx = rtnl.create("ovdev", Mode.MP, ns)
     return ns, idx
 
 
@@ -102,7 +104,7 @@ def test_every_command_and_link_creation_denied_without_cap_net_admin_over_the_n
     denied = {k: v for k, v in results.items() if not no_dump(k) and v != errno.EPERM}
     assert denied == {}, f"not EPERM for {context}: {denied}"
     assert {results[k] for k in results if no_dump(k)} in ({errno.EPERM}, {errno.EOPNOTSUPP})
-    assert link.names_of_kind(ns) == ["ovdev"]  # nothing created, nothing deleted
+    assert rtnl.names_of_kind(ns) == ["ovdev"]  # nothing created, nothing deleted
 
 
 def test_the_same_probe_as_root_passes_every_permission_check(device):
@@ -116,20 +118,20 @@ def test_the_same_probe_as_root_passes_every_permission_check(device):
 OWN_NETNS = r"""
 import json
 from pyroute2.netlink.exceptions import NetlinkError as RtnlError
-from pyharness import link, nl
-from pyharness.consts import DCO_V2
+from pyharness.netlink import genl, rtnl
+from pyharness.proto.consts import DCO_V2
 out = {}
 try:
-    idx = link.create("ovown", None)
+    idx = rtnl.create("ovown", None)
     out["newlink"] = 0
 except RtnlError as e:
     out["newlink"], idx = e.code, 0
-with nl.GenlSocket() as s:
+with genl.GenlSocket() as s:
     fam = s.resolve(DCO_V2.family)
     try:
-        s.request(fam.id, DCO_V2.cmd.GET_PEER, nl.u32(DCO_V2.attr.IFINDEX, idx), dump=True)
+        s.request(fam.id, DCO_V2.cmd.GET_PEER, genl.u32(DCO_V2.attr.IFINDEX, idx), dump=True)
         out["get_peer"] = 0
-    except nl.NetlinkError as e:
+    except genl.NetlinkError as e:
         out["get_peer"] = e.errno
 print(json.dumps(out))
 """
@@ -238,7 +240,7 @@ def test_peers_group_needs_cap_net_admin_too(device):
     """Joining the "peers" multicast group (DEL_PEER notifications) is refused without CAP_NET_ADMIN."""
     ns, _ = device
     code = (
-        "import errno; from pyharness.ovpn import OvpnClient; from pyharness.consts import DCO_V2\n"
+        "import errno; from pyharness.netlink.dco import OvpnClient; from pyharness.proto.consts import DCO_V2\n"
         "c = OvpnClient(DCO_V2)\n"
         "try:\n    c.subscribe(); print('joined')\n"
         "except OSError as e:\n    print(errno.errorcode[e.errno])\n"

@@ -23,10 +23,13 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from pyharness import link, netns, races, topo
-from pyharness.consts import DCO_V2, DelPeerReasonV2, KeySlot, Mode
-from pyharness.ovpn import OvpnClient
-from pyharness.wire import Cipher, keydir
+from pyharness.guest import netns
+from pyharness.net import topo
+from pyharness.netlink import rtnl
+from pyharness.netlink.dco import OvpnClient
+from pyharness.proto.consts import DCO_V2, DelPeerReasonV2, KeySlot, Mode
+from pyharness.proto.wire import Cipher, keydir
+from pyharness.races import guest as races
 
 from .conftest import MODULE, load_module, module_loaded, sh
 
@@ -250,7 +253,7 @@ class Light:
         for side, end in enumerate(self.ends):
             end.attach(socks[side], 1, remotes[side])
             end.key(1, keys[side], keys[1 - side])
-            with link.iproute(end.ns) as ipr:
+            with rtnl.iproute(end.ns) as ipr:
                 ipr.addr("add", index=end.ifindex, address=self.addr(side), prefixlen=24)
                 ipr.link("set", index=end.ifindex, state="up")
 
@@ -265,8 +268,8 @@ class Light:
             if e.sock is not None and e.sock.type == socket.SOCK_STREAM:
                 e.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             e.close()
-            if e.ifname in link.names_of_kind(e.ns):
-                link.delete(e.ifname, e.ns)
+            if e.ifname in rtnl.names_of_kind(e.ns):
+                rtnl.delete(e.ifname, e.ns)
 
 
 def test_link_delete_under_flood(race, underlay):
@@ -281,12 +284,12 @@ def test_link_delete_under_flood(race, underlay):
             dump = races.Loop("get_peer dump", dumper(c, end.ifindex), expected=frozenset({errno.ENOENT, errno.ENODEV}))
             dump.start()
             time.sleep(0.3)
-            link.delete(end.ifname, end.ns)
+            rtnl.delete(end.ifname, end.ns)
             time.sleep(0.2)
             dump.stop()
             race.packets += flood.stop()
             race.add_loops(dump)
-            assert link.names_of_kind(end.ns) == []
+            assert rtnl.names_of_kind(end.ns) == []
             c.close()
         finally:
             t.close()
@@ -339,7 +342,7 @@ def test_netns_delete_under_flood(race, underlay):
             end_a.key(1, ka, kb)
             end_b.key(1, kb, ka)
             for end, side in ((end_a, 0), (end_b, 1)):
-                with link.iproute(end.ns) as ipr:
+                with rtnl.iproute(end.ns) as ipr:
                     ipr.addr("add", index=end.ifindex, address=topo.TUNNEL4[side], prefixlen=24)
                     ipr.link("set", index=end.ifindex, state="up")
             end_a.client.close()  # nothing of ours keeps dev_ns alive but its name
@@ -352,7 +355,7 @@ def test_netns_delete_under_flood(race, underlay):
             sock_a.close()
         finally:
             end_b.close()
-            link.delete(end_b.ifname, b)
+            rtnl.delete(end_b.ifname, b)
             netns.delete(dev_ns)
     race.iterations = n
 

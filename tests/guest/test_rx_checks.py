@@ -7,7 +7,7 @@ import socket
 
 import pytest
 
-from pyharness import wire as codec
+from pyharness.proto import wire as codec
 
 WINDOW = 2048
 

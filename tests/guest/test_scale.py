@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pyharness import scale
+from pyharness.bench import scale
 
 PEERS = 10_000
 

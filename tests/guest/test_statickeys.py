@@ -1,10 +1,10 @@
-"""The session's static-key holders (pyharness.statickeys) are in place."""
+"""The session's static-key holders (pyharness.guest.statickeys) are in place."""
 
 from __future__ import annotations
 
 import socket
 
-from pyharness import statickeys
+from pyharness.guest import statickeys
 
 
 def test_timestamping_and_udp_encapsulation_are_held_on(static_keys):

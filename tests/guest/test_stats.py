@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from pyharness import netns, topo
-from pyharness.consts import DCO, DCO_V2, Layout
-from pyharness.ovpn import OvpnClient
+from pyharness.guest import netns
+from pyharness.net import topo
+from pyharness.netlink.dco import OvpnClient
+from pyharness.proto.consts import DCO, DCO_V2, Layout
 
 PINGS = 7
 ICMP4 = 20 + 8 + 56  # default ping: 56 bytes of data

@@ -10,11 +10,12 @@ import time
 
 import pytest
 
-from pyharness import netns, topo, traffic
-from pyharness import wire as codec
-from pyharness.consts import DCO_V2
-from pyharness.nl import NetlinkError
-from pyharness.ovpn import OvpnClient
+from pyharness.guest import netns
+from pyharness.net import topo, traffic
+from pyharness.netlink.dco import OvpnClient
+from pyharness.netlink.genl import NetlinkError
+from pyharness.proto import wire as codec
+from pyharness.proto.consts import DCO_V2
 
 CONTROL_1 = bytes([4 << 3]) + b"\x01" * 8 + b"first control frame"
 CONTROL_2 = bytes([5 << 3 | 2]) + b"\x02" * 30

@@ -6,9 +6,10 @@ import sys
 
 import pytest
 
-from pyharness import netns, topo, traffic
-from pyharness.consts import DCO, DCO_V2
-from pyharness.wire import Cipher
+from pyharness.guest import netns
+from pyharness.net import topo, traffic
+from pyharness.proto.consts import DCO, DCO_V2
+from pyharness.proto.wire import Cipher
 
 OUTER_INNER = [(4, 4), (4, 6), (6, 4), (6, 6)]
 

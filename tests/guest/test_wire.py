@@ -6,9 +6,9 @@ import socket
 
 import pytest
 
-from pyharness import topo
-from pyharness import wire as codec
-from pyharness.wire import Cipher
+from pyharness.net import topo
+from pyharness.proto import wire as codec
+from pyharness.proto.wire import Cipher
 
 CIPHERS = pytest.mark.parametrize("cipher", list(Cipher), ids=[c.name for c in Cipher])
 

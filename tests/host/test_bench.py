@@ -7,8 +7,11 @@ import struct
 
 import pytest
 
-from pyharness import bench, bench_guest, nl, traffic, upstream_ovpn, wg
-from pyharness.wire import Cipher, keydir
+from pyharness.bench import guest as bench_guest
+from pyharness.bench import run as bench
+from pyharness.net import traffic
+from pyharness.netlink import genl, intree_ovpn, wg
+from pyharness.proto.wire import Cipher, keydir
 
 
 def series(unit, *samples):
@@ -219,7 +222,7 @@ def test_readme_section_is_rendered_between_the_markers():
 def test_readme_performance_section_matches_the_json():
     runs = bench.load() if bench.RESULTS.exists() else []
     text = bench.README.read_text()
-    assert bench.render_readme(text, runs) == text, "run: python -m pyharness.bench --readme"
+    assert bench.render_readme(text, runs) == text, "run: python -m pyharness.bench.run --readme"
 
 
 def test_chart_file_is_a_png(tmp_path):
@@ -231,7 +234,7 @@ def test_chart_file_is_a_png(tmp_path):
 def test_bench_is_not_part_of_the_test_suite():
     assert not list((bench.paths.REPO / "tests").rglob("*bench_guest*"))
     makefile = (bench.paths.REPO / "Makefile").read_text()
-    assert "\nbench:\n\t$(PY) -m pyharness.bench $(BENCH_ARGS)\n" in makefile
+    assert "\nbench:\n\t$(PY) -m pyharness.bench.run $(BENCH_ARGS)\n" in makefile
 
 
 def test_guest_command_loads_the_module_and_runs_from_the_repository(tmp_path):
@@ -240,7 +243,7 @@ def test_guest_command_loads_the_module_and_runs_from_the_repository(tmp_path):
     assert cmd.startswith(f"cd {bench.paths.REPO} && modprobe -a ")
     assert f"insmod {tmp_path}/ovpn-dco.ko && " in cmd
     assert cmd.endswith(
-        f"-m pyharness.bench_guest --out {tmp_path}/raw.json --runs 3 --seconds 5.0 --peers 10000 --only veth,wireguard"
+        f"-m pyharness.bench.guest --out {tmp_path}/raw.json --runs 3 --seconds 5.0 --peers 10000 --only veth,wireguard"
     )
 
 
@@ -350,26 +353,26 @@ def test_iperf3_udp_report_gives_datagrams_received_per_second():
 
 
 def test_upstream_peer_new_encodes_addresses_big_endian():
-    payload = upstream_ovpn.peer_new_payload(7, 3, 12, ("192.0.2.2", 1194))
-    top = nl.attr_map(payload)
-    assert nl.get_u32(top[upstream_ovpn.A_IFINDEX]) == 7
-    peer = nl.attr_map(top[upstream_ovpn.A_PEER])
-    assert nl.get_u32(peer[upstream_ovpn.PEER_ID]) == 3
-    assert peer[upstream_ovpn.PEER_REMOTE_IPV4] == bytes([192, 0, 2, 2])
-    assert peer[upstream_ovpn.PEER_REMOTE_PORT][:2] == struct.pack(">H", 1194)
-    assert nl.get_u32(peer[upstream_ovpn.PEER_SOCKET]) == 12
+    payload = intree_ovpn.peer_new_payload(7, 3, 12, ("192.0.2.2", 1194))
+    top = genl.attr_map(payload)
+    assert genl.get_u32(top[intree_ovpn.A_IFINDEX]) == 7
+    peer = genl.attr_map(top[intree_ovpn.A_PEER])
+    assert genl.get_u32(peer[intree_ovpn.PEER_ID]) == 3
+    assert peer[intree_ovpn.PEER_REMOTE_IPV4] == bytes([192, 0, 2, 2])
+    assert peer[intree_ovpn.PEER_REMOTE_PORT][:2] == struct.pack(">H", 1194)
+    assert genl.get_u32(peer[intree_ovpn.PEER_SOCKET]) == 12
 
 
 def test_upstream_key_new_uses_u32_enums_and_both_directions():
     tx, rx = keydir(Cipher.CHACHA20_POLY1305, 1), keydir(Cipher.CHACHA20_POLY1305, 2)
-    top = nl.attr_map(upstream_ovpn.key_new_payload(5, 1, 0, tx, rx))
-    kc = nl.attr_map(top[upstream_ovpn.A_KEYCONF])
-    assert {len(kc[a]) for a in (upstream_ovpn.KEYCONF_SLOT, upstream_ovpn.KEYCONF_KEY_ID)} == {4}
-    assert nl.get_u32(kc[upstream_ovpn.KEYCONF_CIPHER_ALG]) == upstream_ovpn.ALG_CHACHA20_POLY1305
-    enc = nl.attr_map(kc[upstream_ovpn.KEYCONF_ENCRYPT_DIR])
-    dec = nl.attr_map(kc[upstream_ovpn.KEYCONF_DECRYPT_DIR])
-    assert (enc[upstream_ovpn.KEYDIR_CIPHER_KEY], dec[upstream_ovpn.KEYDIR_NONCE_TAIL]) == (tx.key, rx.nonce_tail)
-    assert upstream_ovpn.cipher_alg(Cipher.AES_128_GCM) == upstream_ovpn.ALG_AES_GCM
+    top = genl.attr_map(intree_ovpn.key_new_payload(5, 1, 0, tx, rx))
+    kc = genl.attr_map(top[intree_ovpn.A_KEYCONF])
+    assert {len(kc[a]) for a in (intree_ovpn.KEYCONF_SLOT, intree_ovpn.KEYCONF_KEY_ID)} == {4}
+    assert genl.get_u32(kc[intree_ovpn.KEYCONF_CIPHER_ALG]) == intree_ovpn.ALG_CHACHA20_POLY1305
+    enc = genl.attr_map(kc[intree_ovpn.KEYCONF_ENCRYPT_DIR])
+    dec = genl.attr_map(kc[intree_ovpn.KEYCONF_DECRYPT_DIR])
+    assert (enc[intree_ovpn.KEYDIR_CIPHER_KEY], dec[intree_ovpn.KEYDIR_NONCE_TAIL]) == (tx.key, rx.nonce_tail)
+    assert intree_ovpn.cipher_alg(Cipher.AES_128_GCM) == intree_ovpn.ALG_AES_GCM
 
 
 @pytest.mark.upstream_ovpn  # the target kernel has the in-tree ovpn (6.16+), so its headers have ovpn.h
@@ -387,33 +390,35 @@ def test_upstream_uapi_numbers_match_the_target_kernels_header(target_kernel):
         return {n: i + 1 for i, n in enumerate(n for n in names if not n.startswith("__") and not n.endswith("_MAX"))}
 
     peer = enum_values("OVPN_A_PEER_ID = 1")
-    assert peer["OVPN_A_PEER_REMOTE_IPV4"] == upstream_ovpn.PEER_REMOTE_IPV4
-    assert peer["OVPN_A_PEER_REMOTE_PORT"] == upstream_ovpn.PEER_REMOTE_PORT
-    assert peer["OVPN_A_PEER_SOCKET"] == upstream_ovpn.PEER_SOCKET
-    assert peer["OVPN_A_PEER_VPN_TX_PACKETS"] == upstream_ovpn.PEER_VPN_TX_PACKETS
+    assert peer["OVPN_A_PEER_REMOTE_IPV4"] == intree_ovpn.PEER_REMOTE_IPV4
+    assert peer["OVPN_A_PEER_REMOTE_PORT"] == intree_ovpn.PEER_REMOTE_PORT
+    assert peer["OVPN_A_PEER_SOCKET"] == intree_ovpn.PEER_SOCKET
+    assert peer["OVPN_A_PEER_VPN_TX_PACKETS"] == intree_ovpn.PEER_VPN_TX_PACKETS
     cmds = enum_values("OVPN_CMD_PEER_NEW = 1")
     assert (cmds["OVPN_CMD_PEER_NEW"], cmds["OVPN_CMD_PEER_GET"], cmds["OVPN_CMD_KEY_NEW"]) == (
-        upstream_ovpn.CMD_PEER_NEW,
-        upstream_ovpn.CMD_PEER_GET,
-        upstream_ovpn.CMD_KEY_NEW,
+        intree_ovpn.CMD_PEER_NEW,
+        intree_ovpn.CMD_PEER_GET,
+        intree_ovpn.CMD_KEY_NEW,
     )
     kc = enum_values("OVPN_A_KEYCONF_PEER_ID = 1")
-    assert kc["OVPN_A_KEYCONF_DECRYPT_DIR"] == upstream_ovpn.KEYCONF_DECRYPT_DIR
+    assert kc["OVPN_A_KEYCONF_DECRYPT_DIR"] == intree_ovpn.KEYCONF_DECRYPT_DIR
 
 
 def test_wireguard_set_device_payload():
     me, peer = wg.keypair(), wg.keypair()
     assert len(me.private) == len(me.public) == 32
-    top = nl.attr_map(wg.set_device_payload(4, me.private, 51820, peer.public, ("192.0.2.2", 51820), ["10.99.0.2/32"]))
-    assert nl.get_u32(top[wg.DEVICE_IFINDEX]) == 4
+    top = genl.attr_map(
+        wg.set_device_payload(4, me.private, 51820, peer.public, ("192.0.2.2", 51820), ["10.99.0.2/32"])
+    )
+    assert genl.get_u32(top[wg.DEVICE_IFINDEX]) == 4
     assert top[wg.DEVICE_PRIVATE_KEY] == me.private
     assert struct.unpack("=H", top[wg.DEVICE_LISTEN_PORT][:2])[0] == 51820
-    ((_, one_peer),) = nl.parse_attrs(top[wg.DEVICE_PEERS])
-    p = nl.attr_map(one_peer)
+    ((_, one_peer),) = genl.parse_attrs(top[wg.DEVICE_PEERS])
+    p = genl.attr_map(one_peer)
     assert p[wg.PEER_PUBLIC_KEY] == peer.public
     assert p[wg.PEER_ENDPOINT][2:8] == struct.pack(">H", 51820) + bytes([192, 0, 2, 2])
-    ((_, allowed),) = nl.parse_attrs(p[wg.PEER_ALLOWEDIPS])
-    a = nl.attr_map(allowed)
+    ((_, allowed),) = genl.parse_attrs(p[wg.PEER_ALLOWEDIPS])
+    a = genl.attr_map(allowed)
     assert a[wg.ALLOWEDIP_IPADDR] == bytes([10, 99, 0, 2]) and a[wg.ALLOWEDIP_CIDR_MASK][0] == 32
 
 

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from pyharness import build, kernels, paths
+from pyharness.vm import build, kernels, paths
 
 
 @pytest.fixture(scope="module")

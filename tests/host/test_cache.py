@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from pyharness import build, cache, chroot, debugkernel, kernels, matrix, paths, vm
+from pyharness.matrix import cache, debian, debugkernel
+from pyharness.vm import build, chroot, kernels, paths, vng
 
 DAY = 86400.0
 
@@ -33,8 +34,8 @@ def test_kernels_chroots_and_the_debug_kernel_are_downloads(monkeypatch, tmp_pat
     monkeypatch.setenv(paths.CACHE_ENV, str(tmp_path / "c"))
     monkeypatch.setenv(paths.DOWNLOADS_ENV, str(tmp_path / "d"))
     d = tmp_path / "d"
-    assert matrix.prefix("7.2.0-1-amd64") == d / "kernels" / "7.2.0-1-amd64"
-    assert f"-oDir::State::Lists={d}/apt/lists" in matrix.apt_options()
+    assert debian.prefix("7.2.0-1-amd64") == d / "kernels" / "7.2.0-1-amd64"
+    assert f"-oDir::State::Lists={d}/apt/lists" in debian.apt_options()
     assert chroot.root("sid") == d / "chroots" / "sid"
     assert debugkernel.root() == d / "debug-kernel"
     k = kernels.Kernel("6.1.0-57-amd64", tmp_path / "vmlinuz", tmp_path / "build", tmp_path / "config")
@@ -67,7 +68,7 @@ def roots(monkeypatch, tmp_path):
     monkeypatch.setattr(kernels, "installed", lambda: [installed])
     monkeypatch.setattr(debugkernel, "source_version", lambda: "6.1.190-1")
     monkeypatch.setattr(debugkernel, "cached", lambda: [])
-    monkeypatch.setattr(vm, "boot_id", lambda: "this-boot")
+    monkeypatch.setattr(vng, "boot_id", lambda: "this-boot")
     purged: list[tuple[Path, str]] = []
 
     def remove_headers(croot: Path, release: str) -> None:
@@ -166,10 +167,10 @@ def test_prune_of_empty_and_missing_caches(monkeypatch, tmp_path):
 def test_a_suite_that_moves_on_retires_its_old_kernel(roots):
     d, c = paths.downloads_dir(), paths.cache_dir()
     (d / "kernels" / "sid.release").write_text("7.1.0-1-amd64\n")
-    assert matrix.retire("7.1.0-1-amd64") == []  # still the suite's kernel
+    assert debian.retire("7.1.0-1-amd64") == []  # still the suite's kernel
     (d / "kernels" / "sid.release").write_text("7.2.0-1-amd64\n")
     _stage(c, "7.1.0-1-amd64", "release-x", None)
-    removed = matrix.retire("7.1.0-1-amd64")
+    removed = debian.retire("7.1.0-1-amd64")
     assert removed == [
         d / "kernels" / "7.1.0-1-amd64",
         c / "build" / "7.1.0-1-amd64",

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from pyharness import matrix, paths
+from pyharness.matrix import debian
+from pyharness.vm import paths
 
 KERNELS = ("bookworm", "bookworm-backports")  # headers usable with the host's toolchain
 PACKAGE = "ovpn-dco"
@@ -51,7 +52,7 @@ def test_dkms_conf_names_the_module_and_its_version():
 
 @pytest.mark.parametrize("name", KERNELS)
 def test_dkms_builds_installs_and_removes_the_module(name, tmp_path):
-    kernel = matrix.prepare(name)
+    kernel = debian.prepare(name)
     version = module_version()
     src, tree, inst = tmp_path / "src", tmp_path / "dkms", tmp_path / "lib-modules"
     (inst / kernel.release).mkdir(parents=True)

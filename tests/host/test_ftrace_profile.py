@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pyharness import ftrace_profile
+from pyharness.bench import ftrace_profile
 
 TRACE = """\
 # tracer: function_graph

@@ -6,9 +6,9 @@ import errno
 import random
 import struct
 
-from pyharness import fuzz_nlspec as spec
-from pyharness.consts import DCO, DCO_V2
-from pyharness.fuzz_pktmodel import Window, tcp_frames
+from pyharness.fuzz import nlspec as spec
+from pyharness.fuzz.pktmodel import Window, tcp_frames
+from pyharness.proto.consts import DCO, DCO_V2
 
 TOP = spec.top_policy(DCO_V2)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import kconfiglib
 import pytest
 
-from pyharness import build, kconfig, kernels, paths
+from pyharness.vm import build, kconfig, kernels, paths
 
 SEED_SELECTS = {"NET_UDP_TUNNEL", "DST_CACHE", "CRYPTO", "CRYPTO_AES", "CRYPTO_GCM"}
 DATA_PATH_SELECTS = {"GRO_CELLS"}  # RX goes through gro_cells

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from pyharness import klog, plugin
+from pyharness import plugin
+from pyharness.vm import klog
 
 pytest_plugins = ["pytester"]
 SAMPLES = Path(__file__).parent / "klog_samples"
@@ -93,11 +94,11 @@ def test_debug_kernel_tests_deselected_elsewhere(pytester, monkeypatch):
 
 
 def test_guest_command_is_wrapped_between_klog_start_and_finish(tmp_path):
-    from pyharness import kernelcheck
+    from pyharness.matrix import kernelcheck
 
     cmd = kernelcheck.wrap("cd /repo && env A=1 python -m pytest x", tmp_path, {"A": "1"})
     assert cmd.startswith("cd /repo && env A=1 ")
     start, rest = cmd.split(" start ", 1)
-    assert start.endswith("-m pyharness.klog")
+    assert start.endswith("-m pyharness.vm.klog")
     assert f"{tmp_path}; env A=1 python -m pytest x; rc=$?; " in rest
-    assert rest.endswith(f"-m pyharness.klog finish {tmp_path}; exit $rc")
+    assert rest.endswith(f"-m pyharness.vm.klog finish {tmp_path}; exit $rc")

@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from pyharness import debugkernel, klog, timing
+from pyharness.guest import timing
+from pyharness.matrix import debugkernel
+from pyharness.vm import klog
 
 SAMPLES = Path(__file__).parent / "klog_samples"
 

@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from pyharness import chroot, kernels, matrix, matrix_run, paths
+from pyharness.matrix import debian, resolve
+from pyharness.matrix import run as matrix_run
+from pyharness.vm import chroot, kernels, paths
 
 pytest_plugins = ["pytester"]
 
@@ -19,29 +21,29 @@ def fake(release: str, tmp: Path, config: str = "CONFIG_MODULES=y\n") -> kernels
 
 
 def test_matrix_is_the_four_debian_kernels_default_first_newest_last():
-    assert matrix.NAMES == ("bookworm", "bookworm-backports", "trixie", "sid")
-    assert matrix.DEFAULT == matrix.NAMES[0] and matrix.NEWEST == matrix.NAMES[-1]
-    assert [e.chroot for e in matrix.ENTRIES] == [None, None, "trixie", "sid"]
+    assert debian.NAMES == ("bookworm", "bookworm-backports", "trixie", "sid")
+    assert debian.DEFAULT == debian.NAMES[0] and debian.NEWEST == debian.NAMES[-1]
+    assert [e.chroot for e in debian.ENTRIES] == [None, None, "trixie", "sid"]
 
 
 def test_release_prefix_stops_at_a_version_boundary(tmp_path):
     pool = [fake("6.1.0-56-amd64", tmp_path), fake("6.12.95+deb12-amd64", tmp_path)]
-    assert kernels.select("6.1", pool).release == "6.1.0-56-amd64"
-    assert kernels.select("6.12", pool).release == "6.12.95+deb12-amd64"
-    assert kernels.select(None, pool).release == "6.1.0-56-amd64"
+    assert kernels.pick("6.1", pool).release == "6.1.0-56-amd64"
+    assert kernels.pick("6.12", pool).release == "6.12.95+deb12-amd64"
+    assert kernels.pick(None, pool).release == "6.1.0-56-amd64"
     with pytest.raises(kernels.KernelNotFound):
-        kernels.select("6.2", pool)
+        kernels.pick("6.2", pool)
 
 
 def test_apt_uses_the_project_sources_and_the_cache_only(monkeypatch, tmp_path):
     monkeypatch.setenv("OVPN_DCO_CACHE", str(tmp_path))
-    opts = matrix.apt_options()
+    opts = debian.apt_options()
     assert f"-oDir::Etc::SourceList={paths.REPO}/scripts/apt/sources.list" in opts
     assert "-oDir::Etc::SourceParts=/nonexistent" in opts
     assert f"-oDir::State::Lists={tmp_path}/apt/lists" in opts
     assert f"-oDir::Cache={tmp_path}/apt/cache" in opts
-    suites = {line.split()[3] for line in matrix.SOURCES.read_text().splitlines() if line.startswith("deb ")}
-    assert suites == {e.suite for e in matrix.ENTRIES if e.suite}
+    suites = {line.split()[3] for line in debian.SOURCES.read_text().splitlines() if line.startswith("deb ")}
+    assert suites == {e.suite for e in debian.ENTRIES if e.suite}
 
 
 def test_chroot_commands_run_in_a_private_mount_namespace_with_proc():
@@ -83,7 +85,7 @@ def test_also_needs_it():
 def test_upstream_ovpn_tests_are_deselected_out_loud_without_config_ovpn(pytester, monkeypatch, tmp_path, config, kept):
     pytester.makepyfile(test_up=UPSTREAM_TESTS)
     kernel = fake("9.9-test", tmp_path, config)
-    monkeypatch.setattr(kernels, "select", lambda wanted=None, candidates=None: kernel)
+    monkeypatch.setattr(resolve, "select", lambda wanted=None: kernel)
     out = pytester.runpytest("-p", "pyharness.plugin", "--collect-only", "-q").stdout.str()
     if kept:
         assert "test_up.py::test_needs_in_tree_ovpn" in out
@@ -125,6 +127,6 @@ def test_readme_table_is_rewritten_between_the_markers_only():
 
 def test_readme_kernel_table_is_the_last_matrix_run():
     results = matrix_run.load()
-    assert [r.name for r in results] == [n for n in matrix.NAMES if n in {r.name for r in results}]
+    assert [r.name for r in results] == [n for n in debian.NAMES if n in {r.name for r in results}]
     readme = matrix_run.README.read_text()
     assert matrix_run.render_readme(readme, results) == readme

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from pyharness import plugin, vm
+from pyharness import plugin
+from pyharness.vm import vng
 
 pytest_plugins = ["pytester"]
 
@@ -135,7 +136,7 @@ def run_with_fake_guest(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPat
     """pytest with the plugin, where every guest is ``guest`` (and nothing is built)."""
     monkeypatch.setattr(plugin, "target_kernel", lambda config: FAKE_KERNEL)
     monkeypatch.setattr(plugin.build, "build", lambda kernel, debug: FakeBuild())
-    monkeypatch.setattr(plugin.vm, "GuestVM", guest)
+    monkeypatch.setattr(plugin.vng, "GuestVM", guest)
     monkeypatch.setattr(plugin.paths, "cache_dir", lambda: pytester.path)
     return pytester.runpytest("-p", "pyharness.plugin")
 
@@ -156,7 +157,7 @@ def test_a_guest_death_fails_one_test_with_the_console_and_the_rest_run_in_a_new
         def __init__(self, kernel: object, rwdirs: list[Path]) -> None:
             self.accel = "tcg"
 
-        def run(self, command: str, *, timeout: float, on_output: object, silence: float) -> vm.RunResult:
+        def run(self, command: str, *, timeout: float, on_output: object, silence: float) -> vng.RunResult:
             results, ids = guest_command_files(command)
             boots.append([i.split("::")[1] for i in ids])
             with results.open("a") as fh:
@@ -165,13 +166,13 @@ def test_a_guest_death_fails_one_test_with_the_console_and_the_rest_run_in_a_new
                     fh.write("\n")
                     if nodeid.endswith("test_b_kills_the_guest"):
                         console = "[ 9.1] BUG: soft lockup - CPU#1 stuck for 22s!\n[ 9.2] Kernel panic - not syncing"
-                        return vm.RunResult(status, "test_dying.py ..", hung, 42.0, console)
+                        return vng.RunResult(status, "test_dying.py ..", hung, 42.0, console)
                     outcome = "failed" if nodeid.endswith("test_d") else "passed"
                     fh.write(
                         json.dumps({"nodeid": nodeid, "when": "call", "outcome": outcome, "longrepr": "d says no"})
                     )
                     fh.write("\n")
-            return vm.RunResult(1, "1 failed", False, 10.0, "")
+            return vng.RunResult(1, "1 failed", False, 10.0, "")
 
     result = run_with_fake_guest(pytester, monkeypatch, FakeGuest)
     result.assert_outcomes(passed=2, failed=2)
@@ -194,12 +195,12 @@ def test_a_guest_that_keeps_dying_stops_after_max_boots(pytester, monkeypatch):
         def __init__(self, kernel: object, rwdirs: list[Path]) -> None:
             self.accel = "tcg"
 
-        def run(self, command: str, *, timeout: float, on_output: object, silence: float) -> vm.RunResult:
+        def run(self, command: str, *, timeout: float, on_output: object, silence: float) -> vng.RunResult:
             results, ids = guest_command_files(command)
             first = ids[0]
             boots.append(1)
             results.write_text(json.dumps({"nodeid": first, "when": "setup", "outcome": "started", "longrepr": ""}))
-            return vm.RunResult(255, "", False, 5.0, "[ 1.0] Oops: 0000")
+            return vng.RunResult(255, "", False, 5.0, "[ 1.0] Oops: 0000")
 
     result = run_with_fake_guest(pytester, monkeypatch, AlwaysDying)
     result.assert_outcomes(failed=5)

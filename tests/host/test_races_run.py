@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict
 from pathlib import Path
 
-from pyharness import races, races_run
+from pyharness.races import guest as races
+from pyharness.races import run as races_run
 
 
 def test_guest_command_passes_scale_and_figures_file(tmp_path: Path):

@@ -8,7 +8,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from pyharness import checkpatch, paths
+from pyharness import checkpatch
+from pyharness.vm import paths
 
 CHECKPATCH = paths.REPO / "scripts" / "checkpatch.sh"
 

@@ -1,7 +1,7 @@
 """The uapi is written down three times and all three must agree.
 
 For each family, the C header (uapi/linux/*.h, compiled with gcc), the
-hand-written Python enums (pyharness.consts) and the YAML netlink spec
+hand-written Python enums (pyharness.proto.consts) and the YAML netlink spec
 (uapi/linux/*.yaml) must give every constant the same name and value. A few
 values are pinned outright because OpenVPN depends on them: the seed's layout
 for "ovpn-dco" and the layout of OpenVPN 2.6.14 for "ovpn-dco-v2".
@@ -22,8 +22,8 @@ from typing import Any
 import pytest
 import yaml
 
-from pyharness import consts
-from pyharness.paths import REPO
+from pyharness.proto import consts
+from pyharness.vm.paths import REPO
 
 UAPI = REPO / "uapi"
 HEADERS = tuple(consts.HEADER_ENUMS)
@@ -80,7 +80,9 @@ def compiled(header: str) -> Compiled:
             capture_output=True,
             text=True,
         )
-        assert build.returncode == 0, f"{header} does not compile with the names in pyharness.consts:\n{build.stderr}"
+        assert build.returncode == 0, (
+            f"{header} does not compile with the names in pyharness.proto.consts:\n{build.stderr}"
+        )
         out = subprocess.run([str(binary)], capture_output=True, text=True, check=True).stdout
     ints: dict[str, int] = {}
     strings: dict[str, str] = {}
@@ -93,7 +95,7 @@ def compiled(header: str) -> Compiled:
     return Compiled(ints, strings)
 
 
-# --- pyharness.consts ------------------------------------------------------------------------------------------------
+# --- pyharness.proto.consts -------------------------------------------------------------------------------------------
 
 
 def c_names(enum: type[IntEnum]) -> dict[str, int]:
@@ -383,7 +385,7 @@ PINNED = [
 @pytest.mark.parametrize(("header", "name", "value"), PINNED, ids=[f"{h}-{n}" for h, n, _ in PINNED])
 def test_abi_value_is_pinned(header: str, name: str, value: int) -> None:
     assert compiled(header).ints[name] == value, "C header"
-    assert python_constants(header)[name] == value, "pyharness.consts"
+    assert python_constants(header)[name] == value, "pyharness.proto.consts"
     assert spec_constants(header)[name] == value, "YAML spec"
 
 
@@ -391,5 +393,5 @@ def test_abi_value_is_pinned(header: str, name: str, value: int) -> None:
 def test_v2_family_has_no_netlink_packet_api(name: str) -> None:
     header = "ovpn_dco_v2.h"
     assert name not in {n for body in header_enums(header).values() for n in body}, "C header"
-    assert name not in python_constants(header), "pyharness.consts"
+    assert name not in python_constants(header), "pyharness.proto.consts"
     assert name not in spec_constants(header), "YAML spec"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from pyharness import kernels, paths, vm
+from pyharness.vm import kernels, paths, vng
 
 
 @pytest.fixture(scope="module")
@@ -21,30 +21,30 @@ def kernel(target_kernel) -> kernels.Kernel:
 
 
 def test_tcg_disables_kvm_in_vng(kernel):
-    assert "--disable-kvm" in vm.GuestVM(kernel, accel="tcg").command("true")
-    assert "--disable-kvm" not in vm.GuestVM(kernel, accel="kvm").command("true")
+    assert "--disable-kvm" in vng.GuestVM(kernel, accel="tcg").command("true")
+    assert "--disable-kvm" not in vng.GuestVM(kernel, accel="kvm").command("true")
 
 
 def test_accel_can_be_forced(kernel, monkeypatch):
     monkeypatch.setenv("OVPN_DCO_ACCEL", "tcg")
-    assert vm.detect_accel(kernel) == "tcg"
+    assert vng.detect_accel(kernel) == "tcg"
 
 
 def test_probe_result_is_one_of_the_two_accelerators(kernel, monkeypatch, tmp_path):
     monkeypatch.delenv("OVPN_DCO_ACCEL", raising=False)
     monkeypatch.setenv("OVPN_DCO_CACHE", str(tmp_path))
     start = time.monotonic()
-    accel = vm.detect_accel(kernel)
+    accel = vng.detect_accel(kernel)
     assert accel in ("kvm", "tcg")
-    assert time.monotonic() - start < vm.PROBE_SECONDS + 15
-    assert (tmp_path / f"accel-{vm.boot_id()}").read_text().strip() == accel
+    assert time.monotonic() - start < vng.PROBE_SECONDS + 15
+    assert (tmp_path / f"accel-{vng.boot_id()}").read_text().strip() == accel
 
 
 def test_guest_command_status_and_output(kernel, monkeypatch):
     """The command's stdout and stderr are its output; the kernel's console is kept apart."""
-    monkeypatch.delenv(vm.VERBOSE_ENV, raising=False)
+    monkeypatch.delenv(vng.VERBOSE_ENV, raising=False)
     lines: list[str] = []
-    result = vm.GuestVM(kernel).run(
+    result = vng.GuestVM(kernel).run(
         "uname -r; id -u; echo to-stderr >&2; echo console-marker > /dev/kmsg; exit 7",
         timeout=300,
         on_output=lines.append,
@@ -62,7 +62,7 @@ def test_guest_command_status_and_output(kernel, monkeypatch):
 def test_a_silent_guest_is_killed(kernel):
     """A command that prints nothing for ``silence`` seconds (a hung guest) does not wait for the timeout."""
     silence = round(45 * kernel.slowdown)  # a debug kernel boots in minutes, not seconds
-    result = vm.GuestVM(kernel).run("echo started; sleep 3000; echo never", timeout=3600, silence=silence)
+    result = vng.GuestVM(kernel).run("echo started; sleep 3000; echo never", timeout=3600, silence=silence)
     assert result.timed_out
     assert result.returncode == 124
     assert "started" in result.output
@@ -73,7 +73,7 @@ def test_a_silent_guest_is_killed(kernel):
 
 def test_a_guest_kernel_crash_is_on_the_console(kernel):
     """A guest that dies: its status says so and the oops is in RunResult.console (not lost)."""
-    result = vm.GuestVM(kernel).run("echo c > /proc/sysrq-trigger; sleep 30", timeout=300)
+    result = vng.GuestVM(kernel).run("echo c > /proc/sysrq-trigger; sleep 30", timeout=300)
     assert not result.ok
     assert not result.timed_out
     assert "sysrq: Trigger a crash" in result.console
@@ -85,7 +85,7 @@ def test_long_command_runs_whole(kernel):
     command = "; ".join(f"echo line{i:04d}" for i in range(400))
     assert len(command) > 4096
     lines: list[str] = []
-    result = vm.GuestVM(kernel).run(command, timeout=300, on_output=lines.append)
+    result = vng.GuestVM(kernel).run(command, timeout=300, on_output=lines.append)
     assert result.returncode == 0
     assert [line for line in lines if line.startswith("line")] == [f"line{i:04d}" for i in range(400)]
 
@@ -111,7 +111,7 @@ def qemu_running(token: str) -> int:
 
 def test_timeout_kills_the_guest(kernel):
     token = uuid.uuid4().hex
-    result = vm.GuestVM(kernel).run(f"sleep 600; : {token}", timeout=20)
+    result = vng.GuestVM(kernel).run(f"sleep 600; : {token}", timeout=20)
     assert result.timed_out
     assert result.returncode == 124
     assert "timed out after 20 s" in result.output
@@ -124,8 +124,8 @@ def test_sigterm_to_the_runner_kills_the_guest(kernel):
     """A runner killed by timeout(1) or CI must not leave qemu behind."""
     token = uuid.uuid4().hex
     code = (
-        f"from pyharness import kernels, vm; "
-        f"vm.GuestVM(kernels.select({kernel.release!r})).run('sleep 600; : {token}', timeout=300)"
+        f"from pyharness.matrix import resolve; from pyharness.vm import vng; "
+        f"vng.GuestVM(resolve.select({kernel.release!r})).run('sleep 600; : {token}', timeout=300)"
     )
     proc = subprocess.Popen([sys.executable, "-c", code], cwd=str(paths.REPO))
     deadline = time.monotonic() + 60

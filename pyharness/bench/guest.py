@@ -1,0 +1,482 @@
+"""The benchmark inside the guest (``make bench`` boots a guest and runs this as root).
+
+Every setup gets its own pair of namespaces joined by a veth (the traffic
+goes from side a to side b) and all are up at once, so the samples can be
+taken round-robin: run 1 of every setup and metric, then run 2, ... - a
+slow minute of the host then hits every setup alike. The raw samples go to
+``--out`` (JSON) after each round, so a guest that dies leaves what it had.
+
+Setups: veth alone; ovpn-dco driven by Debian's OpenVPN 2.6 (p2p, UDP) per
+cipher; the same OpenVPN with ``disable-dco`` (tun, userspace crypto);
+in-kernel WireGuard; the in-tree ``ovpn`` driver (when the kernel has it)
+driven by pyharness.netlink.intree_ovpn; and a multi-peer ovpn-dco device
+(harness-driven) sending to one peer with that peer alone and with
+``--peers`` peers configured. Every tunnel carries an inner MTU of 1420
+(WireGuard's default) over the veth's 1500, so no outer packet is
+fragmented and every tunnel moves the same payload per packet.
+
+Both ends of every tunnel share this guest, and each end stands for a host
+with one vCPU of its own (sending end: vCPU 0, receiving end: vCPU 1): its
+iperf3 and its OpenVPN process are pinned there, and its underlay receive
+is steered there with RPS, as a NIC with RSS would spread it. A veth hands a
+packet to the backlog of the CPU that sent it, so without RPS the receiving
+end's packet work runs on the sending end's vCPU. Every setup gets the same
+(WireGuard's crypto workers run on every vCPU regardless); the ovpn-dco rows
+are also measured without RPS, to show what the steering does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..guest import netns
+from ..net import topo, traffic
+from ..netlink import intree_ovpn, wg
+from ..openvpn import daemon
+from ..proto.wire import Cipher, keydir
+from . import ftrace_profile, scale
+from . import run as bench
+
+TUNNEL_MTU = 1420
+UDP_LENGTH = 64
+WG_PORT = 51820
+CIPHER_ENUM = {
+    "AES-256-GCM": Cipher.AES_256_GCM,
+    "AES-128-GCM": Cipher.AES_128_GCM,
+    "CHACHA20-POLY1305": Cipher.CHACHA20_POLY1305,
+}
+
+
+class SetupError(RuntimeError):
+    """A setup could not be brought up as asked (e.g. OpenVPN did not offload)."""
+
+
+@dataclass
+class Target:
+    """Where the traffic goes: iperf3 client in ``client_ns``, server in ``server_ns`` on ``addr``.
+
+    ``links`` are the underlay veths (namespace, device) of the sending and the receiving end;
+    ``back_addr`` is the sending end's address inside the tunnel.
+    """
+
+    client_ns: str
+    server_ns: str
+    addr: str
+    links: tuple[tuple[str, str], tuple[str, str]]
+    back_addr: str = ""
+    closers: list[Callable[[], None]] = field(default_factory=list)
+
+    def close(self) -> None:
+        for c in reversed(self.closers):
+            try:
+                c()
+            except Exception as exc:  # noqa: BLE001 - cleanup goes on
+                print(f"bench: cleanup: {exc}", flush=True)
+
+
+@dataclass
+class Setup:
+    row: bench.Row
+    start: Callable[[], Target]
+    rps: bool = True
+    target: Target | None = None
+
+
+END_CPUS = (0, 1)  # the vCPU of the sending end and of the receiving end
+
+
+def can_steer() -> bool:
+    return (os.cpu_count() or 1) > max(END_CPUS)
+
+
+def steer(t: Target, on: bool) -> None:
+    """Each end's underlay receive on its end's vCPU (RPS), or where the packet was sent (``on`` false)."""
+    for (ns, dev), cpu in zip(t.links, END_CPUS, strict=True):
+        mask = f"{1 << cpu:x}" if on else "0"
+        netns.run(ns, "sh", "-c", f"echo {mask} > /sys/class/net/{dev}/queues/rx-0/rps_cpus")
+
+
+def _comm(pid: str) -> str | None:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:  # gone
+        return None
+
+
+def pin_openvpn(t: Target) -> list[int]:
+    """Pin each end's OpenVPN process (all its threads) to its end's vCPU; the pids pinned."""
+    pinned = []
+    for (ns, _dev), cpu in zip(t.links, END_CPUS, strict=True):
+        for pid in netns.ip("netns", "pids", ns).split():
+            if _comm(pid) == "openvpn":
+                subprocess.run(["taskset", "-a", "-p", "-c", str(cpu), pid], check=True, capture_output=True)
+                pinned.append(int(pid))
+    return pinned
+
+
+# ---------------------------------------------------------------- setups
+
+
+def _underlay(t: list[Callable[[], None]]) -> topo.Underlay:
+    u = topo.Underlay()
+    t.append(u.close)
+    return u
+
+
+def _tunnel(u: topo.Underlay, addrs: tuple[str, str], closers: list[Callable[[], None]]) -> Target:
+    """Traffic from side a to side b of ``u``, to b's ``addrs[1]``; a's is ``addrs[0]``."""
+    return Target(u.ns[0], u.ns[1], addrs[1], ((u.ns[0], "va"), (u.ns[1], "vb")), addrs[0], closers)
+
+
+def start_veth() -> Target:
+    closers: list[Callable[[], None]] = []
+    u = _underlay(closers)
+    return _tunnel(u, topo.UNDERLAY4, closers)
+
+
+def start_openvpn(cipher: str, dco: bool) -> Target:
+    if not dco:  # OpenVPN without offload needs /dev/net/tun
+        subprocess.run(["modprobe", "tun"], check=True)
+    closers: list[Callable[[], None]] = []
+    u = _underlay(closers)
+    lab = daemon.Lab()
+    closers.append(lab.close)
+    target = _tunnel(u, daemon.TUNNEL4, closers)
+    try:
+        mtu = [f"tun-mtu {TUNNEL_MTU}"]
+        a, b = daemon.p2p_pair(
+            lab,
+            u.ns,
+            (topo.UNDERLAY4[0], topo.UNDERLAY4[1]),
+            ciphers=cipher,
+            disable_dco=(not dco, not dco),
+            extra=(mtu, mtu),
+        )
+        for p in (a, b):
+            off = daemon.offload(p)
+            if dco and not off.offloaded:
+                raise SetupError(f"{p.name} did not offload to ovpn-dco: device {off.device}, kind {off.kind}")
+            if not dco and (off.device is not None or not off.tun_fd):
+                raise SetupError(f"{p.name} was meant to run in userspace (tun) but runs with DCO {off.device}")
+    except Exception:
+        print(lab.logs(30), flush=True)
+        target.close()
+        raise
+    return target
+
+
+def _tunnel_address(ns: str, ifname: str, side: int) -> None:
+    netns.ip("addr", "add", f"{topo.TUNNEL4[side]}/24", "dev", ifname, netns=ns)
+    netns.ip("link", "set", ifname, "mtu", str(TUNNEL_MTU), "up", netns=ns)
+
+
+def start_wireguard() -> Target:
+    closers: list[Callable[[], None]] = []
+    u = _underlay(closers)
+    keys = (wg.keypair(), wg.keypair())
+    for side, ns in enumerate(u.ns):
+        netns.ip("link", "add", "wg0", "type", wg.LINK_KIND, netns=ns)
+        ifindex = int(netns.ip("-o", "link", "show", "wg0", netns=ns).split(":")[0])
+        wg.configure(
+            ns,
+            ifindex,
+            keys[side],
+            WG_PORT,
+            keys[1 - side],
+            (topo.UNDERLAY4[1 - side], WG_PORT),
+            [f"{topo.TUNNEL4[1 - side]}/32"],
+        )
+        _tunnel_address(ns, "wg0", side)
+    return _tunnel(u, topo.TUNNEL4, closers)
+
+
+def start_upstream(cipher: str) -> Target:
+    subprocess.run(["modprobe", intree_ovpn.MODULE], check=True)
+    closers: list[Callable[[], None]] = []
+    u = _underlay(closers)
+    c = CIPHER_ENUM[cipher]
+    keys = (keydir(c, 1), keydir(c, 2))
+    for side, ns in enumerate(u.ns):
+        end = intree_ovpn.UpstreamEnd(ns)
+        closers.append(end.close)
+        end.attach((topo.UNDERLAY4[side], topo.PORT), 1, (topo.UNDERLAY4[1 - side], topo.PORT))
+        end.key(1, keys[side], keys[1 - side])
+        _tunnel_address(ns, end.ifname, side)
+    return _tunnel(u, topo.TUNNEL4, closers)
+
+
+@dataclass
+class MultiPeerState:
+    added: scale.AddResult | None = None
+    lookup: dict[str, dict[str, float]] | None = None  # "one"/"many" -> lookup_times()
+
+
+def start_multipeer(extra_peers: int, state: MultiPeerState) -> Target:
+    """A multi-peer ovpn-dco device (harness-driven, AES-256-GCM) and its one real client;
+    with ``extra_peers`` more peers on the device's shared UDP socket."""
+    star = topo.Star(clients4=1, clients6=0, ipv6=False)
+    client = star.clients[1]
+    links = ((star.server.ns, "s1"), (client.ns, "c1"))
+    target = Target(star.server.ns, client.ns, topo.client_vpn4(1), links, topo.TUNNEL4[0], [star.close])
+    try:
+        for end in (star.server, client):
+            netns.ip("link", "set", end.ifname, "mtu", str(TUNNEL_MTU), netns=end.ns)
+        if extra_peers:
+            shared = star.sockets[0]
+            state.added = scale.add_peers(
+                star.server.client, star.server.ifindex, shared.fileno(), range(2, extra_peers + 2), "192.0.2.99"
+            )
+            count = len(star.server.client.dump_peers(star.server.ifindex))
+            if count != extra_peers + 1:
+                raise SetupError(f"the device holds {count} peers, not {extra_peers + 1}")
+    except Exception:
+        target.close()
+        raise
+    return target
+
+
+def setups(peers: int, upstream: bool, mp: MultiPeerState) -> list[Setup]:
+    """Every setup of a run, in table order."""
+    out = [Setup(bench.Row(bench.VETH, "veth (no tunnel)", "veth", mtu=1500), start_veth)]
+    for c in bench.CIPHERS:
+        out.append(
+            Setup(
+                bench.Row(f"ovpn-dco/{c}", f"ovpn-dco + OpenVPN 2.6, {c}", "ovpn-dco", c, TUNNEL_MTU),
+                lambda c=c: start_openvpn(c, dco=True),
+            )
+        )
+    for c in bench.CIPHERS:
+        out.append(
+            Setup(
+                bench.Row(
+                    f"ovpn-dco/{c}/{bench.NO_RPS}", f"ovpn-dco + OpenVPN 2.6, {c}, no RPS", "ovpn-dco", c, TUNNEL_MTU
+                ),
+                lambda c=c: start_openvpn(c, dco=True),
+                rps=False,
+            )
+        )
+    for c in bench.CIPHERS:
+        out.append(
+            Setup(
+                bench.Row(f"openvpn-userspace/{c}", f"OpenVPN 2.6 userspace, {c}", "openvpn-userspace", c, TUNNEL_MTU),
+                lambda c=c: start_openvpn(c, dco=False),
+            )
+        )
+    out.append(
+        Setup(
+            bench.Row(bench.WIREGUARD, "WireGuard", "wireguard", "CHACHA20-POLY1305", TUNNEL_MTU),
+            start_wireguard,
+        )
+    )
+    if upstream:
+        for c in bench.CIPHERS:
+            out.append(
+                Setup(
+                    bench.Row(f"upstream-ovpn/{c}", f"in-tree ovpn (harness), {c}", "upstream-ovpn", c, TUNNEL_MTU),
+                    lambda c=c: start_upstream(c),
+                )
+            )
+    out.append(
+        Setup(
+            bench.Row(bench.MP_ONE, "ovpn-dco multi-peer, 1 peer", "multipeer", "AES-256-GCM", TUNNEL_MTU),
+            lambda: start_multipeer(0, MultiPeerState()),
+        )
+    )
+    out.append(
+        Setup(
+            bench.Row(
+                bench.mp_many(peers), f"ovpn-dco multi-peer, {peers:,} peers", "multipeer", "AES-256-GCM", TUNNEL_MTU
+            ),
+            lambda: start_multipeer(peers - 1, mp),
+        )
+    )
+    return out
+
+
+def selected(all_setups: list[Setup], only: str | None) -> list[Setup]:
+    if not only:
+        return all_setups
+    wanted = {w.strip() for w in only.split(",") if w.strip()}
+    return [s for s in all_setups if s.row.setup in wanted or s.row.group in wanted]
+
+
+def has_upstream_ovpn() -> bool:
+    return subprocess.run(["modinfo", intree_ovpn.MODULE], capture_output=True).returncode == 0
+
+
+# ---------------------------------------------------------------- measuring
+
+
+def sample(t: Target, metric: str, seconds: float) -> float:
+    """One iperf3 run of ``metric`` over ``t``: Mbit/s received (TCP) or datagrams/s received (UDP)."""
+    cpus = END_CPUS if can_steer() else None
+    if metric == "udp64":
+        report = traffic.iperf3(t.server_ns, t.client_ns, t.addr, seconds=seconds, udp_length=UDP_LENGTH, cpus=cpus)
+        return traffic.received_pps(report)
+    streams = 4 if metric == "tcp4" else 1
+    report = traffic.iperf3(t.server_ns, t.client_ns, t.addr, seconds=seconds, streams=streams, cpus=cpus)
+    return traffic.received_mbits(report)
+
+
+def profile(t: Target, seconds: float) -> str:
+    """Time spent in the data path's functions during a TCP 1-stream run over ``t`` (ftrace)."""
+
+    def run() -> float:
+        t0 = time.monotonic()
+        sample(t, "tcp1", seconds)
+        return time.monotonic() - t0
+
+    return ftrace_profile.profile(run)
+
+
+def lookup_times(t: Target, seconds: float) -> dict[str, float]:
+    """Mean microseconds per call of a multi-peer device's peer lookups and of the calls they are made in.
+
+    Traced (function_graph) during one-way floods of 64-byte UDP datagrams: to the client
+    (the device sends: lookup by VPN address, in ovpn_net_xmit), then from it (the device
+    receives: lookup by peer id, in ovpn_udp_encap_recv). One-way traffic keeps the client's
+    P2P device out of the traced calls: it only receives in the first flood and only sends
+    in the second.
+    """
+    out: dict[str, float] = {}
+    flows = ((t.server_ns, t.client_ns, t.addr), (t.client_ns, t.server_ns, t.back_addr))
+    for (_, lookup, path), (server_ns, client_ns, addr) in zip(bench.LOOKUP_CALLS, flows, strict=True):
+
+        def run(server_ns: str = server_ns, client_ns: str = client_ns, addr: str = addr) -> float:
+            t0 = time.monotonic()
+            traffic.iperf3(server_ns, client_ns, addr, seconds=seconds, udp_length=UDP_LENGTH)
+            return time.monotonic() - t0
+
+        times, _ = ftrace_profile.trace(run, (lookup, path))
+        means = {f.name: f.mean_us for f in times}
+        missing = {lookup, path} - means.keys()
+        if missing:
+            raise RuntimeError(f"ftrace saw no call of {', '.join(sorted(missing))}")
+        out |= {lookup: means[lookup], path: means[path]}
+    return out
+
+
+def write(out: Path, rows: list[bench.Row], args: argparse.Namespace, mp: MultiPeerState, complete: bool) -> None:
+    data: dict[str, Any] = {
+        "release": os.uname().release,
+        "runs": args.runs,
+        "seconds": args.seconds,
+        "complete": complete,
+        "rps": can_steer(),
+        "rows": [bench.row_to_dict(r) for r in rows],
+        "multipeer": None,
+    }
+    if mp.added is not None:
+        data["multipeer"] = {
+            "peers": args.peers,
+            "add_seconds": mp.added.seconds,
+            "bytes_per_peer": mp.added.bytes_per_peer,
+            "lookup_us": mp.lookup,
+        }
+    tmp = out.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=2) + "\n")
+    tmp.replace(out)
+
+
+def median_times(rounds: list[dict[str, float]]) -> dict[str, float]:
+    """Per function, the median of its mean time over the rounds."""
+    return {f: float(statistics.median(r[f] for r in rounds)) for f in rounds[0]}
+
+
+def measure_lookups(todo: list[Setup], args: argparse.Namespace, mp: MultiPeerState) -> None:
+    """The peer lookups' times on the 1-peer and on the many-peer device (when both are up).
+
+    ``args.runs`` rounds, the two devices alternating, and the median per function: a slow
+    moment of the host then moves one round, not the result.
+    """
+    by_id = {s.row.setup: s.target for s in todo}
+    one, many = by_id.get(bench.MP_ONE), by_id.get(bench.mp_many(args.peers))
+    if one is None or many is None or mp.added is None:
+        return
+    try:
+        rounds: dict[str, list[dict[str, float]]] = {"one": [], "many": []}
+        for _ in range(args.runs):
+            rounds["one"].append(lookup_times(one, args.seconds))
+            rounds["many"].append(lookup_times(many, args.seconds))
+        mp.lookup = {k: median_times(v) for k, v in rounds.items()}
+        print(f"bench: peer lookups (mean us per call, per round): {rounds}", flush=True)
+    except Exception as exc:  # noqa: BLE001 - the throughput figures stand without it
+        print(f"bench: timing the peer lookups failed: {exc}", flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="bench_guest")
+    p.add_argument("--out", required=True, type=Path)
+    p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--seconds", type=float, default=5)
+    p.add_argument("--peers", type=int, default=10_000)
+    p.add_argument("--only")
+    p.add_argument("--upstream", choices=["auto", "yes", "no"], default="auto")
+    p.add_argument("--profile", help="comma-separated setup ids to profile (ftrace) after the runs")
+    args = p.parse_args(argv)
+    upstream = args.upstream == "yes" or (args.upstream == "auto" and has_upstream_ovpn())
+    mp = MultiPeerState()
+    todo = selected(setups(args.peers, upstream, mp), args.only)
+    rows = [s.row for s in todo]
+    for s in todo:
+        for m in bench.METRICS:
+            s.row.metrics[m.key] = bench.Series(m.unit)
+    # the many-peer device first: its peers are added (and their memory measured) in a quiet guest
+    order = sorted(todo, key=lambda s: 0 if s.row.setup == bench.mp_many(args.peers) else 1)
+    for s in order:
+        t0 = time.monotonic()
+        try:
+            s.target = s.start()
+            if can_steer():
+                steer(s.target, s.rps)
+                pin_openvpn(s.target)
+            print(f"bench: {s.row.label}: up in {time.monotonic() - t0:.1f} s", flush=True)
+        except Exception as exc:  # noqa: BLE001 - one setup failing leaves the others
+            s.row.error = f"setup failed: {exc}".splitlines()[0][:300]
+            print(f"bench: {s.row.label}: {s.row.error}", flush=True)
+            traceback.print_exc()
+        if s.row.setup == bench.mp_many(args.peers) and mp.added is not None:
+            a = mp.added
+            print(f"bench: {a.peers} peers added in {a.seconds:.2f} s, {a.bytes_per_peer:.0f} bytes/peer", flush=True)
+    write(args.out, rows, args, mp, complete=False)
+    for run in range(args.runs):
+        for s in todo:
+            if s.target is None:
+                continue
+            for m in bench.METRICS:
+                try:
+                    value: float | None = sample(s.target, m.key, args.seconds)
+                except Exception as exc:  # noqa: BLE001 - a failed sample is recorded as such
+                    value = None
+                    s.row.error = f"{m.key} run {run + 1}: {exc}".splitlines()[0][:300]
+                s.row.metrics[m.key].samples.append(value)
+                shown = "failed" if value is None else f"{value / m.scale:.1f} {m.shown_unit}"
+                print(f"bench: run {run + 1}/{args.runs} {s.row.label}: {m.title}: {shown}", flush=True)
+            write(args.out, rows, args, mp, complete=False)
+    for s in todo:
+        if args.profile and s.row.setup in args.profile.split(",") and s.target is not None:
+            try:
+                print(f"bench: profile of {s.row.label}, TCP 1 stream:\n{profile(s.target, args.seconds)}", flush=True)
+            except Exception as exc:  # noqa: BLE001 - the profile is extra
+                print(f"bench: profile of {s.row.label} failed: {exc}", flush=True)
+    measure_lookups(todo, args, mp)
+    for s in todo:
+        if s.target is not None:
+            s.target.close()
+    write(args.out, rows, args, mp, complete=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

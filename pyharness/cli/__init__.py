@@ -1,0 +1,1 @@
+"""The ovpn-dco-harness command: build, boot and poke at the module from the shell (``main``, ``ctl``)."""

@@ -1,0 +1,194 @@
+"""ovpn-dco-harness: build, boot and poke at the module from the shell."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from pathlib import Path
+
+from ..matrix import cache, resolve
+from ..netlink import genl, rtnl
+from ..proto import consts
+from ..vm import build, kconfig, kernels, paths, vng
+from . import ctl
+
+
+def _kernel(args: argparse.Namespace) -> kernels.Kernel:
+    return resolve.select(args.kernel)
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    result = build.build(_kernel(args), debug=args.debug)
+    for w in result.warnings:
+        print(w, file=sys.stderr)
+    print(result.module)
+    return 0
+
+
+def cmd_check_kconfig(args: argparse.Namespace) -> int:
+    config = Path(args.config) if args.config else _kernel(args).config
+    found = kconfig.problems(config)
+    for p in found:
+        print(p)
+    if not found:
+        print(f"{config}: every option ovpn-dco needs is set")
+    return 1 if found else 0
+
+
+def cmd_vm_run(args: argparse.Namespace) -> int:
+    guest = vng.GuestVM(_kernel(args))
+    result = guest.run(" ".join(args.command), timeout=args.timeout, on_output=print)
+    return result.returncode
+
+
+def cmd_link_add(args: argparse.Namespace) -> int:
+    mode = None if args.mode is None else consts.Mode[args.mode.upper()]
+    print(rtnl.create(args.name, mode))
+    return 0
+
+
+def cmd_link_show(_args: argparse.Namespace) -> int:
+    for name in rtnl.names_of_kind():
+        info = rtnl.info(name)
+        mode = info["mode"].name.lower() if info["mode"] is not None else "?"
+        print(f"{name}: ifindex {info['ifindex']} kind {info['kind']} mode {mode} mtu {info['mtu']}")
+    return 0
+
+
+def cmd_families(_args: argparse.Namespace) -> int:
+    with genl.GenlSocket() as sock:
+        for layout in consts.LAYOUTS:
+            fam = sock.resolve(layout.family)
+            print(f"{fam.name}: id {fam.id}, version {fam.version}, maxattr {fam.maxattr}, groups {fam.groups}")
+    return 0
+
+
+DEMO_SCRIPT = """
+set -e
+echo '### module loaded (its dependencies by modprobe, then insmod)'
+lsmod | grep -E '^(ovpn_dco|udp_tunnel|ip6_udp_tunnel) '
+echo '### modinfo'
+modinfo {ko} | grep -E '^(filename|version|description|vermagic)'
+echo '### generic netlink families'
+{cli} families
+{python} -m pyharness.openvpn.demo
+"""
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    kernel = _kernel(args)
+    print(f"### building ovpn-dco.ko for {kernel.release}, booting it under {vng.detect_accel(kernel)}", flush=True)
+    ko = shlex.quote(str(build.build(kernel).module))
+    cli = f"{shlex.quote(paths.python())} -m pyharness.cli"
+    code = _boot_with_module(
+        args,
+        DEMO_SCRIPT.format(ko=ko, cli=cli, python=shlex.quote(paths.python())),
+    )
+    if code:
+        print(f"demo failed (status {code})", file=sys.stderr)
+    return code
+
+
+def _boot_with_module(args: argparse.Namespace, command: str) -> int:
+    """Build, boot, load the module, run ``command`` (a shell line) as root; stream its output."""
+    kernel = _kernel(args)
+    result = build.build(kernel)
+    ko = shlex.quote(str(result.module))
+    script = f'modprobe -a $(modinfo -F depends {ko} | tr , " ") && insmod {ko} && {command}'
+    run = vng.GuestVM(kernel).run(f"bash -c {shlex.quote(script)}", timeout=args.timeout, on_output=print)
+    return run.returncode
+
+
+def cmd_bench_scale(args: argparse.Namespace) -> int:
+    return _boot_with_module(args, f"{shlex.quote(paths.python())} -m pyharness.bench.scale {args.peers}")
+
+
+def cmd_fuzz(args: argparse.Namespace) -> int:
+    """Both fuzzers at full counts in one guest; figures to OUT/results.json (a writable dir)."""
+    out = Path(args.out).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    kernel = _kernel(args)
+    ko = shlex.quote(str(build.build(kernel).module))
+    seed = [f"--seed {args.seed}"] if args.seed is not None else []
+    run = " ".join(
+        [shlex.quote(paths.python()), "-m pyharness.fuzz.run", f"--messages {args.messages}", f"--udp {args.udp}"]
+        + [f"--tcp {args.tcp}", f"--json {shlex.quote(str(out / 'results.json'))}", *seed]
+    )
+    root = shlex.quote(str(paths.REPO))
+    script = f'cd {root} && modprobe -a $(modinfo -F depends {ko} | tr , " ") && insmod {ko} && {run}'
+    result = vng.GuestVM(kernel, rwdirs=[out]).run(
+        f"bash -c {shlex.quote(script)}", timeout=args.timeout, on_output=print
+    )
+    return result.returncode
+
+
+def cmd_cache(args: argparse.Namespace) -> int:
+    """What the caches hold and its size; with --prune, remove what nothing uses."""
+    if args.prune:
+        removed = cache.prune()
+        for e in removed:
+            print(f"removed {cache.human(e.size):>7}  {e.path}  ({e.unused})")
+        print(f"removed {cache.human(sum(e.size for e in removed))} in {len(removed)} entries")
+    for line in cache.report(cache.entries()):
+        print(line)
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="ovpn-dco-harness", description=__doc__)
+    p.add_argument("--kernel", help="kernel release or prefix (default: Debian 12's 6.1)")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    b = sub.add_parser("build", help="build the module for a kernel")
+    b.add_argument("--debug", action="store_true", help="with CONFIG_OVPN_DCO_DEBUG=y")
+    b.set_defaults(func=cmd_build)
+    k = sub.add_parser("check-kconfig", help="check a kernel .config against Kconfig")
+    k.add_argument("--config", help="path of a .config (default: the selected kernel's)")
+    k.set_defaults(func=cmd_check_kconfig)
+    r = sub.add_parser("vm-run", help="boot the kernel and run a command as root")
+    r.add_argument("--timeout", type=float, default=600)
+    r.add_argument("command", nargs="+")
+    r.set_defaults(func=cmd_vm_run)
+    d = sub.add_parser("demo", help="build, boot, load, run a real OpenVPN 2.6 tunnel over ovpn-dco")
+    d.add_argument("--timeout", type=float, default=600)
+    d.set_defaults(func=cmd_demo)
+    lk = sub.add_parser("link", help="ovpn-dco devices (run as root where the module is loaded)")
+    lsub = lk.add_subparsers(dest="link_cmd", required=True)
+    la = lsub.add_parser("add", help="create a device")
+    la.add_argument("name")
+    la.add_argument("--mode", choices=["p2p", "mp"])
+    la.set_defaults(func=cmd_link_add)
+    ls = lsub.add_parser("show", help="ovpn-dco devices and their mode")
+    ls.set_defaults(func=cmd_link_show)
+    f = sub.add_parser("families", help="resolve both generic netlink families")
+    f.set_defaults(func=cmd_families)
+    bs = sub.add_parser("bench-scale", help="boot, then add/dump/delete many peers on one device and time it")
+    bs.add_argument("--peers", type=int, default=10_000)
+    bs.add_argument("--timeout", type=float, default=900)
+    bs.set_defaults(func=cmd_bench_scale)
+    fz = sub.add_parser("fuzz", help="boot, then run the netlink and packet fuzzers at full counts")
+    fz.add_argument("--messages", type=int, default=100_000, help="netlink requests")
+    fz.add_argument("--udp", type=int, default=100_000, help="UDP datagrams")
+    fz.add_argument("--tcp", type=int, default=20_000, help="TCP frames (at least)")
+    fz.add_argument("--seed", type=int, default=None, help="replay a run (default: random, printed)")
+    fz.add_argument("--out", default="fuzz", help="directory for results.json")
+    fz.add_argument("--timeout", type=float, default=3600)
+    fz.set_defaults(func=cmd_fuzz)
+    c = sub.add_parser("cache", help="what the build cache and the downloads hold, and what nothing uses")
+    c.add_argument("--prune", action="store_true", help="remove what no checkout or kernel uses")
+    c.set_defaults(func=cmd_cache)
+    ctl.add_commands(sub)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except (kconfig.KconfigError, build.BuildError, kernels.KernelNotFound, genl.NetlinkError) as exc:
+        print(f"ovpn-dco-harness: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
