@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from pyharness import paths
+from pyharness.vm import paths
 
 KERNEL = paths.KERNEL_SRC
 MAX_LINES = 700
