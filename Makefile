@@ -6,6 +6,7 @@
 #   make bench-scale     10,000 peers on one device: add/dump/delete times, memory per peer
 #   make checkpatch      checkpatch.pl --strict on kernel/ and kernel/selftest/ (Debian's linux-source-6.1)
 #   make lint            ruff on the harness and tests
+#   make gen             regenerate kernel/netlink_gen_*.h from uapi/linux/*.yaml (pyharness/proto/nlgen.py)
 #   make install         install the module for KDIR's kernel (depmod)
 #   make dkms-install    copy the sources to /usr/src/ovpn-dco-VERSION, dkms add/build/install
 #   make dkms-remove     dkms remove --all, and the sources from /usr/src
@@ -27,7 +28,7 @@ DKMS_FILES := dkms.conf Makefile Kconfig kernel/Kbuild kernel/Makefile kernel/*.
 DKMS_SRC ?= $(DESTDIR)/usr/src/ovpn-dco-$(VERSION)
 KERNELRELEASE_OF_KDIR = $(notdir $(patsubst %/build,%,$(KDIR)))
 
-.PHONY: all modules clean demo test lint install bench bench-scale checkpatch matrix dkms-src dkms-install dkms-remove version check-debug fuzz races
+.PHONY: all modules clean demo test lint gen install bench bench-scale checkpatch matrix dkms-src dkms-install dkms-remove version check-debug fuzz races
 
 all: modules
 
@@ -67,6 +68,9 @@ test:
 lint:
 	$(VENV)/bin/ruff check pyharness tests
 	$(VENV)/bin/ruff format --check pyharness tests
+
+gen:
+	$(PY) -m pyharness.proto.nlgen
 
 matrix:
 	$(PY) -m pyharness.matrix.run $(PYTEST_ARGS)

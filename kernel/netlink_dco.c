@@ -11,8 +11,8 @@
 
 #include "netlink.h"
 
-#define OVPN_NL_HAS_PACKET	1
 #include "netlink_tmpl.h"
+#include "netlink_gen_dco.h"
 
 /*
  * Replies count what went through the tunnel; ovpn-dco-v2 keeps these

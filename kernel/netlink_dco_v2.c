@@ -12,8 +12,8 @@
 
 #include "netlink.h"
 
-#define OVPN_NL_HAS_PACKET	0
 #include "netlink_tmpl.h"
+#include "netlink_gen_dco_v2.h"
 
 const struct ovpn_nl_family ovpn_nl_family_dco_v2 = {
 	.genl = &ovpn_nl_genl,

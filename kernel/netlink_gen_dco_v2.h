@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* generated from uapi/linux/ovpn_dco_v2.yaml by pyharness/proto/nlgen.py - do not edit */
+
+#ifndef _NET_OVPN_DCO_NETLINK_GEN_OVPN_DCO_V2_H_
+#define _NET_OVPN_DCO_NETLINK_GEN_OVPN_DCO_V2_H_
+
+static struct netlink_range_validation ovpn_nl_peer_id_range = {
+	.max = 0xffffff,
+};
+
+static const struct nla_policy
+ovpn_nl_new_peer_policy[OVPN_NEW_PEER_ATTR_MAX + 1] = {
+	[OVPN_NEW_PEER_ATTR_PEER_ID] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &ovpn_nl_peer_id_range),
+	[OVPN_NEW_PEER_ATTR_SOCKADDR_REMOTE] =
+		NLA_POLICY_RANGE(NLA_BINARY, 16, 28),
+	[OVPN_NEW_PEER_ATTR_SOCKET] = { .type = NLA_U32 },
+	[OVPN_NEW_PEER_ATTR_IPV4] = { .type = NLA_BE32 },
+	[OVPN_NEW_PEER_ATTR_IPV6] = NLA_POLICY_EXACT_LEN(16),
+	[OVPN_NEW_PEER_ATTR_LOCAL_IP] = NLA_POLICY_RANGE(NLA_BINARY, 4, 16),
+};
+
+static const struct nla_policy
+ovpn_nl_set_peer_policy[OVPN_SET_PEER_ATTR_MAX + 1] = {
+	[OVPN_SET_PEER_ATTR_PEER_ID] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &ovpn_nl_peer_id_range),
+	[OVPN_SET_PEER_ATTR_KEEPALIVE_INTERVAL] = { .type = NLA_U32 },
+	[OVPN_SET_PEER_ATTR_KEEPALIVE_TIMEOUT] = { .type = NLA_U32 },
+};
+
+static const struct nla_policy
+ovpn_nl_del_peer_policy[OVPN_DEL_PEER_ATTR_MAX + 1] = {
+	[OVPN_DEL_PEER_ATTR_REASON] =
+		NLA_POLICY_MAX(NLA_U8,
+			       OVPN_DEL_PEER_REASON_TRANSPORT_DISCONNECT),
+	[OVPN_DEL_PEER_ATTR_PEER_ID] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &ovpn_nl_peer_id_range),
+};
+
+static const struct nla_policy
+ovpn_nl_key_dir_policy[OVPN_KEY_DIR_ATTR_MAX + 1] = {
+	[OVPN_KEY_DIR_ATTR_CIPHER_KEY] = NLA_POLICY_RANGE(NLA_BINARY, 16, 32),
+	[OVPN_KEY_DIR_ATTR_NONCE_TAIL] = NLA_POLICY_EXACT_LEN(8),
+};
+
+static const struct nla_policy
+ovpn_nl_new_key_policy[OVPN_NEW_KEY_ATTR_MAX + 1] = {
+	[OVPN_NEW_KEY_ATTR_PEER_ID] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &ovpn_nl_peer_id_range),
+	[OVPN_NEW_KEY_ATTR_KEY_SLOT] =
+		NLA_POLICY_MAX(NLA_U8, OVPN_KEY_SLOT_SECONDARY),
+	[OVPN_NEW_KEY_ATTR_KEY_ID] = NLA_POLICY_MAX(NLA_U8, 7),
+	[OVPN_NEW_KEY_ATTR_CIPHER_ALG] =
+		NLA_POLICY_RANGE(NLA_U16, OVPN_CIPHER_ALG_AES_GCM,
+				 OVPN_CIPHER_ALG_CHACHA20_POLY1305),
+	[OVPN_NEW_KEY_ATTR_ENCRYPT_KEY] =
+		NLA_POLICY_NESTED(ovpn_nl_key_dir_policy),
+	[OVPN_NEW_KEY_ATTR_DECRYPT_KEY] =
+		NLA_POLICY_NESTED(ovpn_nl_key_dir_policy),
+};
+
+static const struct nla_policy
+ovpn_nl_swap_keys_policy[OVPN_SWAP_KEYS_ATTR_MAX + 1] = {
+	[OVPN_SWAP_KEYS_ATTR_PEER_ID] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &ovpn_nl_peer_id_range),
+};
+
+static const struct nla_policy
+ovpn_nl_del_key_policy[OVPN_DEL_KEY_ATTR_MAX + 1] = {
+	[OVPN_DEL_KEY_ATTR_PEER_ID] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &ovpn_nl_peer_id_range),
+	[OVPN_DEL_KEY_ATTR_KEY_SLOT] =
+		NLA_POLICY_MAX(NLA_U8, OVPN_KEY_SLOT_SECONDARY),
+};
+
+static const struct nla_policy
+ovpn_nl_get_peer_policy[OVPN_GET_PEER_ATTR_MAX + 1] = {
+	[OVPN_GET_PEER_ATTR_PEER_ID] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &ovpn_nl_peer_id_range),
+};
+
+static const struct nla_policy
+ovpn_nl_policy[OVPN_ATTR_MAX + 1] = {
+	[OVPN_ATTR_IFINDEX] = { .type = NLA_U32 },
+	[OVPN_ATTR_NEW_PEER] = NLA_POLICY_NESTED(ovpn_nl_new_peer_policy),
+	[OVPN_ATTR_SET_PEER] = NLA_POLICY_NESTED(ovpn_nl_set_peer_policy),
+	[OVPN_ATTR_DEL_PEER] = NLA_POLICY_NESTED(ovpn_nl_del_peer_policy),
+	[OVPN_ATTR_NEW_KEY] = NLA_POLICY_NESTED(ovpn_nl_new_key_policy),
+	[OVPN_ATTR_SWAP_KEYS] = NLA_POLICY_NESTED(ovpn_nl_swap_keys_policy),
+	[OVPN_ATTR_DEL_KEY] = NLA_POLICY_NESTED(ovpn_nl_del_key_policy),
+	[OVPN_ATTR_GET_PEER] = NLA_POLICY_NESTED(ovpn_nl_get_peer_policy),
+};
+
+static const struct ovpn_nl_op_desc ovpn_nl_op_desc[__OVPN_NL_OP_COUNT] = {
+	[OVPN_NL_OP_NEW_PEER] = {
+		.cmd = OVPN_CMD_NEW_PEER,
+		.attr = OVPN_ATTR_NEW_PEER,
+		.nest_policy = ovpn_nl_new_peer_policy,
+		.nest_maxtype = OVPN_NEW_PEER_ATTR_MAX,
+		.peer_id_attr = OVPN_NEW_PEER_ATTR_PEER_ID,
+		.required = OVPN_NL_NEW_PEER_REQUIRED,
+	},
+	[OVPN_NL_OP_SET_PEER] = {
+		.cmd = OVPN_CMD_SET_PEER,
+		.attr = OVPN_ATTR_SET_PEER,
+		.nest_policy = ovpn_nl_set_peer_policy,
+		.nest_maxtype = OVPN_SET_PEER_ATTR_MAX,
+		.peer_id_attr = OVPN_SET_PEER_ATTR_PEER_ID,
+		.required = OVPN_NL_SET_PEER_REQUIRED,
+	},
+	[OVPN_NL_OP_DEL_PEER] = {
+		.cmd = OVPN_CMD_DEL_PEER,
+		.attr = OVPN_ATTR_DEL_PEER,
+		.nest_policy = ovpn_nl_del_peer_policy,
+		.nest_maxtype = OVPN_DEL_PEER_ATTR_MAX,
+		.peer_id_attr = OVPN_DEL_PEER_ATTR_PEER_ID,
+		.required = OVPN_NL_DEL_PEER_REQUIRED,
+	},
+	[OVPN_NL_OP_NEW_KEY] = {
+		.cmd = OVPN_CMD_NEW_KEY,
+		.attr = OVPN_ATTR_NEW_KEY,
+		.nest_policy = ovpn_nl_new_key_policy,
+		.nest_maxtype = OVPN_NEW_KEY_ATTR_MAX,
+		.peer_id_attr = OVPN_NEW_KEY_ATTR_PEER_ID,
+		.required = OVPN_NL_NEW_KEY_REQUIRED,
+	},
+	[OVPN_NL_OP_SWAP_KEYS] = {
+		.cmd = OVPN_CMD_SWAP_KEYS,
+		.attr = OVPN_ATTR_SWAP_KEYS,
+		.nest_policy = ovpn_nl_swap_keys_policy,
+		.nest_maxtype = OVPN_SWAP_KEYS_ATTR_MAX,
+		.peer_id_attr = OVPN_SWAP_KEYS_ATTR_PEER_ID,
+		.required = OVPN_NL_SWAP_KEYS_REQUIRED,
+	},
+	[OVPN_NL_OP_DEL_KEY] = {
+		.cmd = OVPN_CMD_DEL_KEY,
+		.attr = OVPN_ATTR_DEL_KEY,
+		.nest_policy = ovpn_nl_del_key_policy,
+		.nest_maxtype = OVPN_DEL_KEY_ATTR_MAX,
+		.peer_id_attr = OVPN_DEL_KEY_ATTR_PEER_ID,
+		.required = OVPN_NL_DEL_KEY_REQUIRED,
+	},
+	[OVPN_NL_OP_GET_PEER] = {
+		.cmd = OVPN_CMD_GET_PEER,
+		.attr = OVPN_ATTR_GET_PEER,
+		.nest_policy = ovpn_nl_get_peer_policy,
+		.nest_maxtype = OVPN_GET_PEER_ATTR_MAX,
+		.peer_id_attr = OVPN_GET_PEER_ATTR_PEER_ID,
+		.required = OVPN_NL_GET_PEER_REQUIRED,
+	},
+};
+
+static const struct genl_ops ovpn_nl_ops[] = {
+	{
+		.cmd = OVPN_CMD_NEW_PEER,
+		.flags = GENL_ADMIN_PERM,
+		.doit = OVPN_NL_DOIT,
+	},
+	{
+		.cmd = OVPN_CMD_SET_PEER,
+		.flags = GENL_ADMIN_PERM,
+		.doit = OVPN_NL_DOIT,
+	},
+	{
+		.cmd = OVPN_CMD_DEL_PEER,
+		.flags = GENL_ADMIN_PERM,
+		.doit = OVPN_NL_DOIT,
+	},
+	{
+		.cmd = OVPN_CMD_NEW_KEY,
+		.flags = GENL_ADMIN_PERM,
+		.doit = OVPN_NL_DOIT,
+	},
+	{
+		.cmd = OVPN_CMD_SWAP_KEYS,
+		.flags = GENL_ADMIN_PERM,
+		.doit = OVPN_NL_DOIT,
+	},
+	{
+		.cmd = OVPN_CMD_DEL_KEY,
+		.flags = GENL_ADMIN_PERM,
+		.doit = OVPN_NL_DOIT,
+	},
+	{
+		.cmd = OVPN_CMD_GET_PEER,
+		.flags = GENL_ADMIN_PERM,
+		.doit = OVPN_NL_DOIT,
+		.start = OVPN_NL_GET_PEER_START,
+		.dumpit = OVPN_NL_GET_PEER_DUMPIT,
+	},
+};
+
+static const struct genl_multicast_group ovpn_nl_mcgrps[] = {
+	OVPN_COMPAT_MCGRP(OVPN_NL_MULTICAST_GROUP_PEERS),
+};
+
+static struct genl_family ovpn_nl_genl __ro_after_init = {
+	.name		= OVPN_NL_NAME,
+	.version	= 1,
+	.maxattr	= OVPN_ATTR_MAX,
+	.policy		= ovpn_nl_policy,
+	.netnsok	= true,
+	.parallel_ops	= true,
+	.module		= THIS_MODULE,
+	.ops		= ovpn_nl_ops,
+	.n_ops		= ARRAY_SIZE(ovpn_nl_ops),
+	.mcgrps		= ovpn_nl_mcgrps,
+	.n_mcgrps	= ARRAY_SIZE(ovpn_nl_mcgrps),
+};
+
+#endif /* _NET_OVPN_DCO_NETLINK_GEN_OVPN_DCO_V2_H_ */
