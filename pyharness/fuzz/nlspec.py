@@ -4,7 +4,10 @@ The netlink fuzzer (pyharness.fuzz.nlfuzz) builds requests as trees of
 attributes, mutates them, and asks ``validate()`` what the kernel's policy
 check (lib/nlattr.c, NL_VALIDATE_STRICT, as genetlink applies it) must
 answer: the errno of the first attribute that fails, or the attributes the
-handler will see. The numbers are those of kernel/netlink_tmpl.h.
+handler will see. The policies are read from the YAML specs of uapi/linux/,
+as pyharness.proto.nlgen turns them into the kernel's (the same checks, the
+same NLA types); only the attributes each command requires, which the YAML
+cannot say, are written here as kernel/netlink_tmpl.h has them.
 """
 
 from __future__ import annotations
@@ -13,24 +16,24 @@ import errno
 import functools
 import struct
 from dataclasses import dataclass, field
+from typing import Any
 
+from ..proto import nlgen
 from ..proto.consts import (
-    DCO,
+    LAYOUT_SPEC,
     DelKeyAttr,
     DelPeerAttr,
     GetPeerAttr,
-    KeyDirAttr,
     Layout,
-    NewKeyAttr,
     NewPeerAttr,
     PacketAttr,
     SetPeerAttr,
     SwapKeysAttr,
 )
+from ..proto.consts import spec as yaml_spec
 
 NLA_F_NESTED = 0x8000
 NLA_TYPE_MASK = 0x3FFF
-PEER_ID_MAX = 0xFFFFFF
 _INT_SIZE = {"u8": 1, "u16": 2, "u32": 4, "be32": 4}
 
 
@@ -68,39 +71,38 @@ def nest(children: dict[int, Spec]) -> Spec:
     return Spec("nest", nested=children)
 
 
-PEER_ID = u32(PEER_ID_MAX)
-KEY_DIR = nest({KeyDirAttr.CIPHER_KEY: binary(16, 32), KeyDirAttr.NONCE_TAIL: binary(8, 8)})
+_KINDS = {"NLA_U8": "u8", "NLA_U16": "u16", "NLA_U32": "u32", "NLA_BE32": "be32", "NLA_BINARY": "bin"}
 
-NESTS: dict[str, dict[int, Spec]] = {
-    "NEW_PEER": {
-        NewPeerAttr.PEER_ID: PEER_ID,
-        NewPeerAttr.SOCKADDR_REMOTE: binary(16, 28),
-        NewPeerAttr.SOCKET: u32(),
-        NewPeerAttr.IPV4: Spec("be32"),
-        NewPeerAttr.IPV6: binary(16, 16),
-        NewPeerAttr.LOCAL_IP: binary(4, 16),
-    },
-    "SET_PEER": {
-        SetPeerAttr.PEER_ID: PEER_ID,
-        SetPeerAttr.KEEPALIVE_INTERVAL: u32(),
-        SetPeerAttr.KEEPALIVE_TIMEOUT: u32(),
-    },
-    "DEL_PEER": {DelPeerAttr.REASON: u8(3), DelPeerAttr.PEER_ID: PEER_ID},
-    "NEW_KEY": {
-        NewKeyAttr.PEER_ID: PEER_ID,
-        NewKeyAttr.KEY_SLOT: u8(1),
-        NewKeyAttr.KEY_ID: u8(7),
-        NewKeyAttr.CIPHER_ALG: u16(1, 2),
-        NewKeyAttr.ENCRYPT_KEY: KEY_DIR,
-        NewKeyAttr.DECRYPT_KEY: KEY_DIR,
-    },
-    "SWAP_KEYS": {SwapKeysAttr.PEER_ID: PEER_ID},
-    "DEL_KEY": {DelKeyAttr.PEER_ID: PEER_ID, DelKeyAttr.KEY_SLOT: u8(1)},
-    "GET_PEER": {GetPeerAttr.PEER_ID: PEER_ID},
-    "PACKET": {PacketAttr.PACKET: binary(1), PacketAttr.PEER_ID: PEER_ID},
-}
 
-# attributes each operation's nest must hold (kernel/netlink_tmpl.h, .required), in type order
+def attr_spec(sets: dict[str, dict[str, Any]], attr: dict[str, Any]) -> Spec:
+    """The policy entry of one YAML attribute: the check the generated kernel policy makes."""
+    check = nlgen.kernel_check(attr)
+    if check.nested is not None:
+        return nest(set_policy(sets, check.nested))
+    if check.nla_type not in _KINDS:
+        raise ValueError(f"{attr['name']}: {check.nla_type} is not modelled")
+    return Spec(_KINDS[check.nla_type], check.lo or 0, check.hi)
+
+
+def set_policy(sets: dict[str, dict[str, Any]], set_name: str) -> dict[int, Spec]:
+    """The policy of one attribute set: attribute type -> entry, every attribute the kernel accepts."""
+    aset = sets[set_name]
+    return {int(a["value"]): attr_spec(sets, a) for a in nlgen.wire_attrs(aset)}
+
+
+@functools.cache
+def op_nests(layout: Layout) -> dict[str, dict[int, Spec]]:
+    """The nests of the family's operations, by top-level attribute name (NEW_PEER, ...), from its YAML."""
+    data = yaml_spec(LAYOUT_SPEC[layout.family])
+    sets = nlgen.attr_sets(data)
+    return {
+        nlgen.c_upper(a["name"]): set_policy(sets, a["nested-attributes"])
+        for a in nlgen.wire_attrs(sets[nlgen.TOP_SET])
+        if a["type"] == "nest"
+    }
+
+
+# attributes each operation's nest must hold (kernel/netlink_tmpl.h, OVPN_NL_*_REQUIRED), in type order
 REQUIRED: dict[str, tuple[int, ...]] = {
     "NEW_PEER": (NewPeerAttr.PEER_ID, NewPeerAttr.SOCKET),
     "SET_PEER": (SetPeerAttr.PEER_ID,),
@@ -113,22 +115,11 @@ REQUIRED: dict[str, tuple[int, ...]] = {
 }
 
 
-def op_nests(layout: Layout) -> dict[str, dict[int, Spec]]:
-    """The nests of the family's operations (the v2 layout has one more delete reason, no PACKET)."""
-    out = dict(NESTS)
-    if layout is not DCO:
-        del out["PACKET"]
-        out["DEL_PEER"] = {DelPeerAttr.REASON: u8(4), DelPeerAttr.PEER_ID: PEER_ID}
-    return out
-
-
 @functools.cache
 def top_policy(layout: Layout) -> dict[int, Spec]:
-    """The family's top-level policy: IFINDEX and one nest per operation."""
-    policy: dict[int, Spec] = {layout.attr.IFINDEX: u32()}
-    for op, children in op_nests(layout).items():
-        policy[layout.attr[op]] = nest(children)
-    return policy
+    """The family's top-level policy: IFINDEX and one nest per operation, from its YAML."""
+    data = yaml_spec(LAYOUT_SPEC[layout.family])
+    return set_policy(nlgen.attr_sets(data), nlgen.TOP_SET)
 
 
 @dataclass

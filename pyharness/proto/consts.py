@@ -1,241 +1,120 @@
-"""Numeric layout of the two generic netlink families, written out by hand.
+"""Numeric layout of the two generic netlink families, read from their YAML specs at import.
 
-tests/host/test_uapi_consistency.py checks these against the C headers in
-uapi/linux/ and the YAML specs beside them. The two families share most
-enums; they differ in the commands, the top-level attributes, the GET_PEER
+uapi/linux/ovpn_dco.yaml and ovpn_dco_v2.yaml are the one source: every enum
+below is built from an attribute set, a definition or the operations of a
+spec (the enum shared by both families from ovpn_dco.yaml; the host test
+tests/host/test_uapi_consistency.py checks that both specs agree on them,
+and that the C headers in uapi/linux/ give the same names and values). The
+two families differ in the commands, the top-level attributes, the GET_PEER
 reply and the delete reasons.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from enum import IntEnum
+from pathlib import Path
+from typing import Any
 
-MCAST_GROUP_PEERS = "peers"
+import yaml
+
+SPEC_DIR = Path(__file__).resolve().parents[2] / "uapi" / "linux"
+SPEC_DCO = "ovpn_dco.yaml"
+SPEC_DCO_V2 = "ovpn_dco_v2.yaml"
+
 LINK_KIND = "ovpn-dco"
 
 
-class Cmd(IntEnum):
-    """ovpn_nl_commands of family "ovpn-dco" (the seed's layout)."""
-
-    UNSPEC = 0
-    NEW_PEER = 1
-    SET_PEER = 2
-    DEL_PEER = 3
-    NEW_KEY = 4
-    SWAP_KEYS = 5
-    DEL_KEY = 6
-    REGISTER_PACKET = 7
-    PACKET = 8
-    GET_PEER = 9
+@functools.cache
+def spec(name: str) -> dict[str, Any]:
+    """One YAML spec of uapi/linux, parsed (cached)."""
+    with (SPEC_DIR / name).open() as f:
+        data: dict[str, Any] = yaml.safe_load(f)
+    return data
 
 
-class CmdV2(IntEnum):
-    """ovpn_nl_commands of family "ovpn-dco-v2" (OpenVPN 2.6.2+)."""
-
-    UNSPEC = 0
-    NEW_PEER = 1
-    SET_PEER = 2
-    DEL_PEER = 3
-    NEW_KEY = 4
-    SWAP_KEYS = 5
-    DEL_KEY = 6
-    GET_PEER = 7
+def _members(name: str) -> str:
+    return name.upper().replace("-", "_")
 
 
-class Attr(IntEnum):
-    """ovpn_netlink_attrs (top level) of "ovpn-dco"."""
-
-    UNSPEC = 0
-    IFINDEX = 1
-    NEW_PEER = 2
-    SET_PEER = 3
-    DEL_PEER = 4
-    NEW_KEY = 5
-    SWAP_KEYS = 6
-    DEL_KEY = 7
-    PACKET = 8
-    GET_PEER = 9
+def _attr_set(spec_name: str, set_name: str) -> dict[str, Any]:
+    sets = [s for s in spec(spec_name)["attribute-sets"] if s["name"] == set_name and "subset-of" not in s]
+    if len(sets) != 1:
+        raise KeyError(f"{spec_name}: no attribute set {set_name}")
+    return sets[0]
 
 
-class AttrV2(IntEnum):
-    """ovpn_netlink_attrs (top level) of "ovpn-dco-v2"."""
-
-    UNSPEC = 0
-    IFINDEX = 1
-    NEW_PEER = 2
-    SET_PEER = 3
-    DEL_PEER = 4
-    NEW_KEY = 5
-    SWAP_KEYS = 6
-    DEL_KEY = 7
-    GET_PEER = 8
+def _definition(spec_name: str, def_name: str) -> dict[str, Any]:
+    return next(d for d in spec(spec_name)["definitions"] if d["name"] == def_name)
 
 
-class CipherAlg(IntEnum):
-    NONE = 0
-    AES_GCM = 1
-    CHACHA20_POLY1305 = 2
+def _make(cls_name: str, doc: str, members: list[tuple[str, int]], c_name: tuple[str, str]) -> type[IntEnum]:
+    enum: type[IntEnum] = IntEnum(cls_name, members, module=__name__, qualname=cls_name)  # type: ignore[assignment]
+    enum.__doc__ = doc
+    C_NAMES[enum] = c_name
+    return enum
 
 
-class DelPeerReason(IntEnum):
-    """ovpn_del_peer_reason of "ovpn-dco"."""
-
-    TEARDOWN = 0
-    USERSPACE = 1
-    EXPIRED = 2
-    TRANSPORT_ERROR = 3
+def attr_enum(cls_name: str, spec_name: str, set_name: str, doc: str) -> type[IntEnum]:
+    """An IntEnum of an attribute set: one member per attribute, named as the C constant after its prefix."""
+    aset = _attr_set(spec_name, set_name)
+    members = [(_members(a["name"]), int(a["value"])) for a in aset["attributes"]]
+    return _make(cls_name, doc, members, (aset["enum-name"], aset["name-prefix"]))
 
 
-class DelPeerReasonV2(IntEnum):
-    """ovpn_del_peer_reason of "ovpn-dco-v2"."""
-
-    TEARDOWN = 0
-    USERSPACE = 1
-    EXPIRED = 2
-    TRANSPORT_ERROR = 3
-    TRANSPORT_DISCONNECT = 4
+def def_enum(cls_name: str, spec_name: str, def_name: str, doc: str) -> type[IntEnum]:
+    """An IntEnum of an enum definition."""
+    defn = _definition(spec_name, def_name)
+    members = [(_members(e["name"]), int(e["value"])) for e in defn["entries"]]
+    return _make(cls_name, doc, members, (defn["enum-name"], defn["name-prefix"]))
 
 
-class KeySlot(IntEnum):
-    PRIMARY = 0
-    SECONDARY = 1
+def cmd_enum(cls_name: str, spec_name: str, doc: str) -> type[IntEnum]:
+    """An IntEnum of the operations, with the UNSPEC = 0 the header adds."""
+    ops = spec(spec_name)["operations"]
+    members = [("UNSPEC", 0)] + [(_members(op["name"]), int(op["value"])) for op in ops["list"]]
+    return _make(cls_name, doc, members, (ops["enum-name"], ops["name-prefix"]))
 
 
-class KeyDirAttr(IntEnum):
-    UNSPEC = 0
-    CIPHER_KEY = 1
-    NONCE_TAIL = 2
+# C enum name and constant prefix of each Python enum, per header (filled as the enums are made).
+C_NAMES: dict[type[IntEnum], tuple[str, str]] = {}
 
+MCAST_GROUP_PEERS: str = spec(SPEC_DCO)["mcast-groups"]["list"][0]["name"]
 
-class NewKeyAttr(IntEnum):
-    UNSPEC = 0
-    PEER_ID = 1
-    KEY_SLOT = 2
-    KEY_ID = 3
-    CIPHER_ALG = 4
-    ENCRYPT_KEY = 5
-    DECRYPT_KEY = 6
-
-
-class DelKeyAttr(IntEnum):
-    UNSPEC = 0
-    PEER_ID = 1
-    KEY_SLOT = 2
-
-
-class SwapKeysAttr(IntEnum):
-    UNSPEC = 0
-    PEER_ID = 1
-
-
-class NewPeerAttr(IntEnum):
-    UNSPEC = 0
-    PEER_ID = 1
-    SOCKADDR_REMOTE = 2
-    SOCKET = 3
-    IPV4 = 4
-    IPV6 = 5
-    LOCAL_IP = 6
-
-
-class SetPeerAttr(IntEnum):
-    UNSPEC = 0
-    PEER_ID = 1
-    KEEPALIVE_INTERVAL = 2
-    KEEPALIVE_TIMEOUT = 3
-
-
-class DelPeerAttr(IntEnum):
-    UNSPEC = 0
-    REASON = 1
-    PEER_ID = 2
-
-
-class GetPeerAttr(IntEnum):
-    UNSPEC = 0
-    PEER_ID = 1
-
-
-class GetPeerRespAttr(IntEnum):
-    """GET_PEER reply of "ovpn-dco"."""
-
-    UNSPEC = 0
-    PEER_ID = 1
-    SOCKADDR_REMOTE = 2
-    IPV4 = 3
-    IPV6 = 4
-    LOCAL_IP = 5
-    LOCAL_PORT = 6
-    KEEPALIVE_INTERVAL = 7
-    KEEPALIVE_TIMEOUT = 8
-    RX_BYTES = 9
-    TX_BYTES = 10
-    RX_PACKETS = 11
-    TX_PACKETS = 12
-
-
-class GetPeerRespAttrV2(IntEnum):
-    """GET_PEER reply of "ovpn-dco-v2": VPN (inner) and LINK (outer) counters."""
-
-    UNSPEC = 0
-    PEER_ID = 1
-    SOCKADDR_REMOTE = 2
-    IPV4 = 3
-    IPV6 = 4
-    LOCAL_IP = 5
-    LOCAL_PORT = 6
-    KEEPALIVE_INTERVAL = 7
-    KEEPALIVE_TIMEOUT = 8
-    VPN_RX_BYTES = 9
-    VPN_TX_BYTES = 10
-    VPN_RX_PACKETS = 11
-    VPN_TX_PACKETS = 12
-    LINK_RX_BYTES = 13
-    LINK_TX_BYTES = 14
-    LINK_RX_PACKETS = 15
-    LINK_TX_PACKETS = 16
-
-
-class PacketAttr(IntEnum):
-    UNSPEC = 0
-    PACKET = 1
-    PEER_ID = 2
-
-
-class PeerStatsAttr(IntEnum):
-    """Unused on the wire; part of the ABI of both headers (its UNSPEC has an ATTR_ infix)."""
-
-    ATTR_UNSPEC = 0
-    BYTES = 1
-    PACKETS = 2
-
-
-class PeerAttr(IntEnum):
-    """Unused on the wire; part of the ABI of both headers."""
-
-    UNSPEC = 0
-    PEER_ID = 1
-    SOCKADDR_REMOTE = 2
-    IPV4 = 3
-    IPV6 = 4
-    LOCAL_IP = 5
-    KEEPALIVE_INTERVAL = 6
-    KEEPALIVE_TIMEOUT = 7
-    ENCRYPT_KEY = 8
-    DECRYPT_KEY = 9
-    RX_STATS = 10
-    TX_STATS = 11
-
-
-class IflaOvpn(IntEnum):
-    UNSPEC = 0
-    MODE = 1
-
-
-class Mode(IntEnum):
-    P2P = 0
-    MP = 1
+Cmd = cmd_enum("Cmd", SPEC_DCO, 'ovpn_nl_commands of family "ovpn-dco" (the seed\'s layout).')
+CmdV2 = cmd_enum("CmdV2", SPEC_DCO_V2, 'ovpn_nl_commands of family "ovpn-dco-v2" (OpenVPN 2.6.2+).')
+Attr = attr_enum("Attr", SPEC_DCO, "ovpn", 'ovpn_netlink_attrs (top level) of "ovpn-dco".')
+AttrV2 = attr_enum("AttrV2", SPEC_DCO_V2, "ovpn", 'ovpn_netlink_attrs (top level) of "ovpn-dco-v2".')
+CipherAlg = def_enum("CipherAlg", SPEC_DCO, "cipher-alg", "ovpn_cipher_alg.")
+DelPeerReason = def_enum("DelPeerReason", SPEC_DCO, "del-peer-reason", 'ovpn_del_peer_reason of "ovpn-dco".')
+DelPeerReasonV2 = def_enum("DelPeerReasonV2", SPEC_DCO_V2, "del-peer-reason", 'ovpn_del_peer_reason of "ovpn-dco-v2".')
+KeySlot = def_enum("KeySlot", SPEC_DCO, "key-slot", "ovpn_key_slot.")
+KeyDirAttr = attr_enum("KeyDirAttr", SPEC_DCO, "key-dir", "Inside NewKeyAttr.ENCRYPT_KEY and DECRYPT_KEY.")
+NewKeyAttr = attr_enum("NewKeyAttr", SPEC_DCO, "new-key", "Inside Attr.NEW_KEY.")
+DelKeyAttr = attr_enum("DelKeyAttr", SPEC_DCO, "del-key", "Inside Attr.DEL_KEY.")
+SwapKeysAttr = attr_enum("SwapKeysAttr", SPEC_DCO, "swap-keys", "Inside Attr.SWAP_KEYS.")
+NewPeerAttr = attr_enum("NewPeerAttr", SPEC_DCO, "new-peer", "Inside Attr.NEW_PEER.")
+SetPeerAttr = attr_enum("SetPeerAttr", SPEC_DCO, "set-peer", "Inside Attr.SET_PEER.")
+DelPeerAttr = attr_enum("DelPeerAttr", SPEC_DCO, "del-peer", "Inside Attr.DEL_PEER (request and notification).")
+GetPeerAttr = attr_enum("GetPeerAttr", SPEC_DCO, "get-peer", "Inside Attr.GET_PEER (request).")
+GetPeerRespAttr = attr_enum("GetPeerRespAttr", SPEC_DCO, "get-peer-response", 'GET_PEER reply of "ovpn-dco".')
+GetPeerRespAttrV2 = attr_enum(
+    "GetPeerRespAttrV2",
+    SPEC_DCO_V2,
+    "get-peer-response",
+    'GET_PEER reply of "ovpn-dco-v2": VPN (inner) and LINK (outer) counters.',
+)
+PacketAttr = attr_enum("PacketAttr", SPEC_DCO, "packet", "Inside Attr.PACKET (ovpn-dco only on the wire).")
+PeerStatsAttr = attr_enum(
+    "PeerStatsAttr",
+    SPEC_DCO,
+    "peer-stats",
+    "Unused on the wire; part of the ABI of both headers (its UNSPEC has an ATTR_ infix).",
+)
+PeerAttr = attr_enum("PeerAttr", SPEC_DCO, "peer", "Unused on the wire; part of the ABI of both headers.")
+IflaOvpn = attr_enum("IflaOvpn", SPEC_DCO, "ifla-ovpn", 'rtnetlink IFLA_INFO_DATA of link kind "ovpn-dco".')
+Mode = def_enum("Mode", SPEC_DCO, "mode", "IFLA_OVPN_MODE values.")
 
 
 @dataclass(frozen=True)
@@ -249,47 +128,30 @@ class Layout:
     get_peer_resp: type[IntEnum]
 
 
-DCO = Layout("ovpn-dco", Cmd, Attr, DelPeerReason, GetPeerRespAttr)
-DCO_V2 = Layout("ovpn-dco-v2", CmdV2, AttrV2, DelPeerReasonV2, GetPeerRespAttrV2)
+DCO = Layout(spec(SPEC_DCO)["name"], Cmd, Attr, DelPeerReason, GetPeerRespAttr)
+DCO_V2 = Layout(spec(SPEC_DCO_V2)["name"], CmdV2, AttrV2, DelPeerReasonV2, GetPeerRespAttrV2)
 LAYOUTS = (DCO, DCO_V2)
 
-# Nested attribute set of each command's top-level nest (same in both families).
-OP_NEST: dict[str, type[IntEnum]] = {
-    "NEW_PEER": NewPeerAttr,
-    "SET_PEER": SetPeerAttr,
-    "DEL_PEER": DelPeerAttr,
-    "NEW_KEY": NewKeyAttr,
-    "SWAP_KEYS": SwapKeysAttr,
-    "DEL_KEY": DelKeyAttr,
-    "GET_PEER": GetPeerAttr,
-    "PACKET": PacketAttr,
+# the spec each layout is read from
+LAYOUT_SPEC: dict[str, str] = {DCO.family: SPEC_DCO, DCO_V2.family: SPEC_DCO_V2}
+
+_NEST_ENUMS: dict[str, type[IntEnum]] = {
+    "new-peer": NewPeerAttr,
+    "set-peer": SetPeerAttr,
+    "del-peer": DelPeerAttr,
+    "new-key": NewKeyAttr,
+    "swap-keys": SwapKeysAttr,
+    "del-key": DelKeyAttr,
+    "get-peer": GetPeerAttr,
+    "packet": PacketAttr,
 }
 
-# C enum name and constant prefix of each Python enum, per header.
-C_NAMES: dict[type[IntEnum], tuple[str, str]] = {
-    Cmd: ("ovpn_nl_commands", "OVPN_CMD_"),
-    CmdV2: ("ovpn_nl_commands", "OVPN_CMD_"),
-    Attr: ("ovpn_netlink_attrs", "OVPN_ATTR_"),
-    AttrV2: ("ovpn_netlink_attrs", "OVPN_ATTR_"),
-    CipherAlg: ("ovpn_cipher_alg", "OVPN_CIPHER_ALG_"),
-    DelPeerReason: ("ovpn_del_peer_reason", "OVPN_DEL_PEER_REASON_"),
-    DelPeerReasonV2: ("ovpn_del_peer_reason", "OVPN_DEL_PEER_REASON_"),
-    KeySlot: ("ovpn_key_slot", "OVPN_KEY_SLOT_"),
-    KeyDirAttr: ("ovpn_netlink_key_dir_attrs", "OVPN_KEY_DIR_ATTR_"),
-    NewKeyAttr: ("ovpn_netlink_new_key_attrs", "OVPN_NEW_KEY_ATTR_"),
-    DelKeyAttr: ("ovpn_netlink_del_key_attrs", "OVPN_DEL_KEY_ATTR_"),
-    SwapKeysAttr: ("ovpn_netlink_swap_keys_attrs", "OVPN_SWAP_KEYS_ATTR_"),
-    NewPeerAttr: ("ovpn_netlink_new_peer_attrs", "OVPN_NEW_PEER_ATTR_"),
-    SetPeerAttr: ("ovpn_netlink_set_peer_attrs", "OVPN_SET_PEER_ATTR_"),
-    DelPeerAttr: ("ovpn_netlink_del_peer_attrs", "OVPN_DEL_PEER_ATTR_"),
-    GetPeerAttr: ("ovpn_netlink_get_peer_attrs", "OVPN_GET_PEER_ATTR_"),
-    GetPeerRespAttr: ("ovpn_netlink_get_peer_response_attrs", "OVPN_GET_PEER_RESP_ATTR_"),
-    GetPeerRespAttrV2: ("ovpn_netlink_get_peer_response_attrs", "OVPN_GET_PEER_RESP_ATTR_"),
-    PacketAttr: ("ovpn_netlink_packet_attrs", "OVPN_PACKET_ATTR_"),
-    PeerStatsAttr: ("ovpn_netlink_peer_stats_attrs", "OVPN_PEER_STATS_"),
-    PeerAttr: ("ovpn_netlink_peer_attrs", "OVPN_PEER_ATTR_"),
-    IflaOvpn: ("ovpn_ifla_attrs", "IFLA_OVPN_"),
-    Mode: ("ovpn_mode", "OVPN_MODE_"),
+# Nested attribute set of each command's top-level nest (same in both families), as the spec's
+# top-level set names it.
+OP_NEST: dict[str, type[IntEnum]] = {
+    _members(a["name"]): _NEST_ENUMS[a["nested-attributes"]]
+    for a in _attr_set(SPEC_DCO, "ovpn")["attributes"]
+    if a["type"] == "nest"
 }
 
 # Python enums describing each header.

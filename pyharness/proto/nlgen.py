@@ -135,6 +135,15 @@ def attr_check(attr: Spec) -> Check:
     raise ValueError(f"{attr['name']}: type {kind} has no kernel policy here")
 
 
+def kernel_check(attr: Spec) -> Check:
+    """What the generated policy checks of one attribute: ``attr_check`` without the bounds nothing can
+    exceed (a binary's max-len of 65531 or more: no attribute carries more)."""
+    check = attr_check(attr)
+    if check.nla_type == "NLA_BINARY" and check.hi is not None and check.hi >= NLA_PAYLOAD_MAX:
+        return Check(check.nla_type, check.lo, None)
+    return check
+
+
 @dataclass(frozen=True)
 class RangeStruct:
     """A struct netlink_range_validation for bounds NLA_POLICY_RANGE() cannot hold."""
@@ -167,7 +176,7 @@ class PolicyWriter:
         return self.ranges[key]
 
     def initializer(self, attr: Spec) -> str:
-        check = attr_check(attr)
+        check = kernel_check(attr)
         if check.nested is not None:
             return f"NLA_POLICY_NESTED({policy_name(check.nested)})"
         if check.nla_type == "NLA_BINARY":
@@ -186,8 +195,6 @@ class PolicyWriter:
     @staticmethod
     def _binary(attr: Spec, check: Check) -> str:
         lo, hi = check.lo, check.hi
-        if hi is not None and hi >= NLA_PAYLOAD_MAX:
-            hi = None  # no attribute can exceed it: the kernel need not check it
         if lo is not None and lo == hi:
             return f"NLA_POLICY_EXACT_LEN({lo})"
         if lo is not None and hi is not None:

@@ -1,8 +1,9 @@
-"""The uapi is written down three times and all three must agree.
+"""The uapi is written down twice (C header, YAML spec) and read a third way; all must agree.
 
 For each family, the C header (uapi/linux/*.h, compiled with gcc), the
-hand-written Python enums (pyharness.proto.consts) and the YAML netlink spec
-(uapi/linux/*.yaml) must give every constant the same name and value. A few
+Python enums (pyharness.proto.consts, built from the YAML at import) and the
+YAML netlink spec (uapi/linux/*.yaml) must give every constant the same name
+and value. A few
 values are pinned outright because OpenVPN depends on them: the seed's layout
 for "ovpn-dco" and the layout of OpenVPN 2.6.14 for "ovpn-dco-v2".
 """
