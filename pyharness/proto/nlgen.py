@@ -385,6 +385,7 @@ def main(argv: list[str] | None = None) -> int:
     for path, text in generate(args.root).items():
         target = args.root / path
         if not target.is_file() or target.read_text() != text:
+            target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text)
             print(f"wrote {path}")
     return 0
