@@ -257,6 +257,25 @@ def request_nest(spec: Spec, op: Spec) -> Spec | None:
 _FLAGS = {"admin-perm": "GENL_ADMIN_PERM", "uns-admin-perm": "GENL_UNS_ADMIN_PERM"}
 
 
+def abi_asserts(spec: Spec) -> list[str]:
+    """static_assert()s that the uapi header gives every constant of the spec the spec's value.
+
+    The header keeps its hand-written text (the seed's sentinels such as
+    __OVPN_KEY_SLOT_FIRST, its kernel-doc, the <linux/if_link.h> guard of the
+    rtnetlink part): the module does not build if it disagrees with the YAML.
+    """
+    lines: list[tuple[str, int]] = []
+    ops = spec["operations"]
+    lines += [(ops["name-prefix"] + c_upper(op["name"]), int(op["value"])) for op in ops["list"]]
+    for defn in spec.get("definitions", []):
+        lines += [(enum_const(defn, e), int(e["value"])) for e in defn["entries"]]
+    for aset in attr_sets(spec).values():
+        values = [(attr_const(aset, a), int(a["value"])) for a in aset["attributes"]]
+        lines += values + [(attr_max(aset), max(v for _, v in values))]
+    out = ["", "/* the uapi header gives every constant the value of the YAML */"]
+    return out + [f"static_assert({name} == {value});" for name, value in lines]
+
+
 def render_kernel(spec: Spec, source: str) -> str:
     """kernel/netlink_gen_<family>.h of one spec."""
     sets = attr_sets(spec)
@@ -280,6 +299,7 @@ def render_kernel(spec: Spec, source: str) -> str:
         f"#ifndef {guard}",
         f"#define {guard}",
     ]
+    out += abi_asserts(spec)
     for rng in writer.ranges.values():
         out += ["", f"static struct netlink_range_validation {rng.name} = {{"]
         if rng.lo is not None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -260,3 +261,28 @@ def test_every_nest_of_an_op_descriptor_names_its_required_macro(spec_name: str)
     layout = LAYOUT_OF[spec_name]
     assert used == set(nlspec.op_nests(layout))
     assert used <= set(tmpl_required())
+
+
+# --- the uapi header against the YAML --------------------------------------------------------------------------------
+
+
+@per_spec
+def test_abi_asserts_cover_every_constant_of_the_header(spec_name: str) -> None:
+    asserted = dict(re.findall(r"^static_assert\((\w+) == (\d+)\);$", generated(spec_name), flags=re.M))
+    header = c_constants(spec_name)
+    header.pop("OVPN_CMD_UNSPEC")  # the header's own, not an operation of the spec
+    assert {k: int(v) for k, v in asserted.items() if not k.endswith("_MAX")} == header
+
+
+@per_spec
+def test_abi_asserts_compile_against_the_uapi_header(spec_name: str, tmp_path: Path) -> None:
+    gcc = shutil.which("gcc")
+    assert gcc, "gcc is needed to read the uapi headers"
+    asserts = [line for line in generated(spec_name).splitlines() if line.startswith("static_assert(")]
+    source = tmp_path / "abi.c"
+    source.write_text(
+        "\n".join([f"#include <linux/{HEADER_OF[spec_name]}>", "#include <assert.h>", *asserts, "int main(void);", ""])
+    )
+    cmd = [gcc, "-std=c11", "-Wall", "-Werror", "-fsyntax-only", "-I", str(REPO / "uapi"), str(source)]
+    build = subprocess.run(cmd, capture_output=True, text=True)
+    assert build.returncode == 0, build.stderr
