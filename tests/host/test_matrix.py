@@ -37,6 +37,7 @@ def test_release_prefix_stops_at_a_version_boundary(tmp_path):
 
 def test_apt_uses_the_project_sources_and_the_cache_only(monkeypatch, tmp_path):
     monkeypatch.setenv("OVPN_DCO_CACHE", str(tmp_path))
+    monkeypatch.setenv("OVPN_DCO_DOWNLOADS", str(tmp_path))  # the apt lists are downloads
     opts = debian.apt_options()
     assert f"-oDir::Etc::SourceList={paths.REPO}/scripts/apt/sources.list" in opts
     assert "-oDir::Etc::SourceParts=/nonexistent" in opts
