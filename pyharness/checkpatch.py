@@ -50,11 +50,14 @@ def judge(output: str, allow: list[Allowed], src: Path) -> tuple[list[str], list
     """Split checkpatch's findings into (failing, allowed) lines; also the entries nothing matched."""
     used: set[Allowed] = set()
     failing, allowed = [], []
+    sources: dict[str, list[str]] = {}
     for line in output.splitlines():
         m = FINDING.match(line)
         if m is None:
             continue
-        lines = (src / m["file"]).read_text().splitlines()
+        if m["file"] not in sources:
+            sources[m["file"]] = (src / m["file"]).read_text().splitlines()
+        lines = sources[m["file"]]
         num = int(m["line"])
         entry = Allowed(m["file"], m["type"], _norm(lines[num - 1]) if 0 < num <= len(lines) else "")
         if entry in allow:

@@ -87,10 +87,16 @@ def _entry(path: Path, what: str, unused: str = "") -> Entry:
     return Entry(path, du(path), what, unused)
 
 
-def live_releases() -> set[str]:
-    """Kernel releases something can still build for: installed, a matrix suite's, the debug kernel."""
+def _roots() -> list[Path]:
+    """The build cache and the downloads: one directory unless kept apart."""
+    return list(dict.fromkeys([paths.cache_dir(), paths.downloads_dir()]))
+
+
+def live_releases(current: dict[str, str]) -> set[str]:
+    """Kernel releases something can still build for: installed, a matrix suite's (``current``,
+    debian.current_releases()), the debug kernel."""
     found = {k.release for k in kernels.installed()}
-    found |= set(debian.current_releases().values())
+    found |= set(current.values())
     found |= {k.release for k in debugkernel.cached()}
     return found
 
@@ -121,8 +127,7 @@ def _scratch(root: Path, now: float) -> Iterator[Entry]:
             yield _entry(p, "run directory", "left by a run that ended" if old else "")
 
 
-def _kernels(root: Path) -> Iterator[Entry]:
-    current = debian.current_releases()
+def _kernels(root: Path, current: dict[str, str]) -> Iterator[Entry]:
     for stamp in sorted((root / "kernels").glob("*.release")):
         name = stamp.name.removesuffix(".release")
         yield Entry(stamp, du(stamp), f"suite stamp {name}", "" if name in current else "no such matrix kernel")
@@ -142,8 +147,7 @@ def _kernels(root: Path) -> Iterator[Entry]:
         yield _entry(p, "downloaded packages", "left by an interrupted fetch")
 
 
-def _chroots(root: Path) -> Iterator[Entry]:
-    current = debian.current_releases()
+def _chroots(root: Path, current: dict[str, str]) -> Iterator[Entry]:
     wanted = {e.chroot: current.get(e.name) for e in debian.ENTRIES if e.chroot}
     for p in sorted((root / "chroots").glob("*")):
         if p.name.endswith(".tmp"):
@@ -153,17 +157,13 @@ def _chroots(root: Path) -> Iterator[Entry]:
             yield _entry(p, f"chroot {p.name}", "no matrix kernel is built in it")
             continue
         old = {
-            rel: du(_headers(p, rel)) + du(_headers(p, rel.removesuffix("-amd64") + "-common"))
+            rel: du(chroot.headers_dir(p, rel)) + du(chroot.headers_dir(p, rel.removesuffix("-amd64") + "-common"))
             for rel in chroot.header_releases(p)
             if rel != wanted[p.name]
         }
         for rel, size in old.items():
-            yield Entry(_headers(p, rel), size, f"headers in chroot {p.name}", "no matrix suite points at it")
+            yield Entry(chroot.headers_dir(p, rel), size, f"headers in chroot {p.name}", "no matrix suite points at it")
         yield Entry(p, du(p) - sum(old.values()), f"chroot {p.name}")
-
-
-def _headers(croot: Path, name: str) -> Path:
-    return croot / "usr" / "src" / f"linux-headers-{name}"
 
 
 def _debug_kernel(root: Path) -> Iterator[Entry]:
@@ -188,16 +188,17 @@ def _other(root: Path, known: set[Path]) -> Iterator[Entry]:
 def entries(now: float | None = None) -> list[Entry]:
     """Everything kept in the build cache and the downloads, each judged used or unused."""
     now = time.time() if now is None else now
-    roots = dict.fromkeys([paths.cache_dir(), paths.downloads_dir()])
+    roots = _roots()
     found: list[Entry] = []
-    live = live_releases()
+    current = debian.current_releases()
+    live = live_releases(current)
     for root in roots:
         # builds and probes in the downloads too: there before the two were kept apart
         found += _builds(root, live, now)
         found += _scratch(root, now)
         if root == paths.downloads_dir():
-            found += _kernels(root)
-            found += _chroots(root)
+            found += _kernels(root, current)
+            found += _chroots(root, current)
             found += _debug_kernel(root)
     for root in roots:
         tops = {root / "build", root / "kernels", root / "debs", root / "chroots", root / "debug-kernel"}
@@ -221,7 +222,7 @@ def prune(now: float | None = None) -> list[Entry]:
             else:
                 e.path.unlink(missing_ok=True)
             removed.append(e)
-    for root in dict.fromkeys([paths.cache_dir(), paths.downloads_dir()]):
+    for root in _roots():
         for rel in (root / "build").glob("*"):
             if rel.is_dir() and not any(rel.iterdir()):
                 rel.rmdir()

@@ -192,16 +192,16 @@ def _kernel(e: Entry, release: str) -> kernels.Kernel:
         root / "boot" / f"config-{release}", mods / "config", root / "usr" / "lib" / "linux" / release / "config"
     )
     if e.chroot is None:
-        return kernels.Kernel(release, vmlinuz, root / "usr" / "src" / f"linux-headers-{release}", config)
+        return kernels.Kernel(release, vmlinuz, chroot.headers_dir(root, release), config)
     croot = chroot.root(e.chroot)
-    return kernels.Kernel(release, vmlinuz, croot / "usr" / "src" / f"linux-headers-{release}", config, croot)
+    return kernels.Kernel(release, vmlinuz, chroot.headers_dir(croot, release), config, croot)
 
 
 def _ensure_toolchain(e: Entry, release: str) -> None:
     if e.chroot is None:
         return
     croot = chroot.ensure(e.chroot)
-    if not (croot / "usr" / "src" / f"linux-headers-{release}" / "Makefile").exists():
+    if not (chroot.headers_dir(croot, release) / "Makefile").exists():
         chroot.install(croot, [f"linux-headers-{release}"])
 
 
@@ -256,19 +256,17 @@ def retire(release: str) -> list[Path]:
         croot = chroot.root(e.chroot) if e.chroot else None
         if croot is not None and release in chroot.header_releases(croot):
             chroot.remove_headers(croot, release)
-            removed.append(croot / "usr" / "src" / f"linux-headers-{release}")
+            removed.append(chroot.headers_dir(croot, release))
     return removed
 
 
 def cached() -> list[kernels.Kernel]:
     """Matrix kernels already complete in the cache (no network)."""
     found = []
+    current = current_releases()
     for e in ENTRIES:
-        stamp = _release_file(e)
-        if e.suite is None or not stamp.exists():
-            continue
-        release = stamp.read_text().strip()
-        if not (prefix(release) / _COMPLETE).exists():
+        release = current.get(e.name)
+        if release is None or not (prefix(release) / _COMPLETE).exists():
             continue
         try:
             k = _kernel(e, release)

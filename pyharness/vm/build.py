@@ -84,10 +84,10 @@ def _stage(kernel: Kernel, debug: bool) -> Path:
     (root / OWNER).write_text(f"{paths.REPO}\n")
     # Sources of the module that are gone from the repo must go from the copy too,
     # in subdirectories (kernel/selftest/) as well.
-    stale = root / "kernel"
-    if stale.exists():
-        for p in stale.rglob("*.[ch]"):
-            if not (paths.KERNEL_SRC / p.relative_to(stale)).exists():
+    copy = root / "kernel"
+    if copy.exists():
+        for p in copy.rglob("*.[ch]"):
+            if not (paths.KERNEL_SRC / p.relative_to(copy)).exists():
                 p.unlink()
     _sync_tree(paths.KERNEL_SRC, root / "kernel")
     _sync_tree(paths.UAPI_DIR, root / "uapi")

@@ -92,10 +92,16 @@ def ensure(suite: str) -> Path:
     return target
 
 
+def headers_dir(root: Path, name: str) -> Path:
+    """Where Debian's linux-headers-NAME package puts its tree under ``root`` (a chroot or an
+    unpacked prefix): NAME is a release (the flavour's tree) or VERSION-common."""
+    return root / "usr" / "src" / f"linux-headers-{name}"
+
+
 def header_releases(chroot: Path) -> list[str]:
     """Kernel releases whose headers are installed in ``chroot`` (amd64 flavour)."""
-    src = chroot / "usr" / "src"
-    return sorted(p.name.removeprefix("linux-headers-") for p in src.glob("linux-headers-*-amd64") if p.is_dir())
+    found = headers_dir(chroot, "*-amd64")
+    return sorted(p.name.removeprefix("linux-headers-") for p in found.parent.glob(found.name) if p.is_dir())
 
 
 def remove_headers(chroot: Path, release: str) -> None:
