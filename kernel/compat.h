@@ -412,15 +412,25 @@ static inline void ovpn_chacha20_crypt(struct ovpn_chacha *c, u8 *dst,
 
 /*
  * NLA_UINT (6.8): an unsigned integer of 4 or 8 bytes, the smaller when the
- * value fits (OVPN_COMPAT_NLA_UINT: a Kbuild probe). Before, nothing checks
- * such an attribute (a request never carries one) and the reply puts it as
- * nla_put_uint() would.
+ * value fits (OVPN_COMPAT_NLA_UINT_TYPE: a Kbuild probe). Before, the policy
+ * checks the length itself, with the core's words, and the reply puts it
+ * as nla_put_uint() would.
  */
 #ifdef OVPN_COMPAT_NLA_UINT_TYPE
-#define OVPN_COMPAT_NLA_UINT	NLA_UINT
+#define OVPN_COMPAT_NLA_UINT_POLICY	{ .type = NLA_UINT }
 #define ovpn_compat_nla_put_uint	nla_put_uint
 #else
-#define OVPN_COMPAT_NLA_UINT	NLA_BINARY
+static inline int ovpn_compat_nla_uint_validate(const struct nlattr *attr,
+						struct netlink_ext_ack *extack)
+{
+	if (nla_len(attr) == sizeof(u32) || nla_len(attr) == sizeof(u64))
+		return 0;
+	NL_SET_ERR_MSG_ATTR(extack, attr, "invalid attribute length");
+	return -EINVAL;
+}
+
+#define OVPN_COMPAT_NLA_UINT_POLICY					\
+	NLA_POLICY_VALIDATE_FN(NLA_BINARY, ovpn_compat_nla_uint_validate)
 
 static inline int ovpn_compat_nla_put_uint(struct sk_buff *skb, int attrtype,
 					   u64 value)

@@ -146,7 +146,7 @@ class Policies:
             nested = sets_by_name(self.spec)[attr["nested-attributes"]]
             return f"NLA_POLICY_NESTED({policy_name(nested)})"
         if kind == "uint":
-            return "{ .type = OVPN_COMPAT_NLA_UINT }"
+            return "OVPN_COMPAT_NLA_UINT_POLICY"
         if kind == "binary":
             if "exact-len" in checks:
                 length = checks["exact-len"]

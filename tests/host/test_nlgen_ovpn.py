@@ -72,7 +72,7 @@ def test_checks_become_the_in_tree_policies() -> None:
     assert peer["OVPN_A_PEER_REMOTE_IPV6"] == "NLA_POLICY_EXACT_LEN(16)"
     assert peer["OVPN_A_PEER_SOCKET_NETNSID"] == "{ .type = NLA_S32 }"
     assert peer["OVPN_A_PEER_DEL_REASON"] == "NLA_POLICY_MAX(NLA_U32, 4)"
-    assert peer["OVPN_A_PEER_VPN_RX_BYTES"] == "{ .type = OVPN_COMPAT_NLA_UINT }"
+    assert peer["OVPN_A_PEER_VPN_RX_BYTES"] == "OVPN_COMPAT_NLA_UINT_POLICY"
     keyconf = policy("ovpn_nlo_keyconf_policy")
     assert keyconf["OVPN_A_KEYCONF_SLOT"] == "NLA_POLICY_MAX(NLA_U32, 1)"
     assert keyconf["OVPN_A_KEYCONF_KEY_ID"] == "NLA_POLICY_MAX(NLA_U32, 7)"
