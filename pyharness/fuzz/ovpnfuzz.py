@@ -11,8 +11,9 @@ Each answer is judged: the policy check (pyharness.fuzz.nlspec, each
 operation's policy from its YAML subset) predicts the errno exactly; past it,
 a missing, unknown or non-ovpn ifindex and a missing nest have one answer,
 and the handlers may answer only their known errnos; replies must name the
-peer or key asked for, dumps only peers the device has. The same seed
-replays the same requests.
+peer or key asked for, dumps only peers the device has; every error must
+say why (an extack message, a missing attribute or a bad attribute's
+offset). The same seed replays the same requests.
 """
 
 from __future__ import annotations
@@ -345,7 +346,9 @@ class Runner:
             replies = self.lab.client.raw(op, data, dump=dump)
         except genl.NetlinkError as e:
             err = e.errno
-            fig.errors_without_extack += e.extack is None and e.miss_type is None and e.offset is None
+            if e.extack is None and e.miss_type is None and e.offset is None:
+                fig.errors_without_extack += 1
+                fig.problems.append(f"{'/'.join(tags)}: {genl.errno_name(err)} without extack [{data.hex()}]")
         except TimeoutError:
             fig.problems.append(f"{'/'.join(tags)}: no answer [{data.hex()}]")
             return

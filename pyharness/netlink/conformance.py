@@ -23,6 +23,7 @@ from typing import Any
 
 from ..guest import netns
 from ..proto import upstream as up
+from ..proto import wire
 from . import genl
 from .upstream import Client, Raw, attr_name, attr_path, create_link, decode
 
@@ -31,7 +32,8 @@ RECORD_ENV = "OVPN_DCO_RECORD_CONFORMANCE"
 COUNTER = "<n>"
 UNKNOWN_IFINDEX = 0x7FFFFFF0
 CLOSED_FD = 1000
-PORT_P2P, PORT_MP, PORT_REMOTE = 11940, 11941, 11942
+PORT_P2P, PORT_MP, PORT_REMOTE, PORT_FLOAT = 11940, 11941, 11942, 11943
+PACKET = "packet"  # a step that is no request: a DATA_V2 packet from a new source port (the peer floats)
 
 
 @dataclass
@@ -61,6 +63,7 @@ class Step:
 
 
 AES_KEY = bytes(range(32))
+DECRYPT_KEY = bytes(reversed(AES_KEY))
 NONCE = bytes(range(8))
 
 
@@ -75,7 +78,7 @@ def _kc(peer_id: int = 1, slot: int = 0, key_id: int = 1, alg: int = 1, **over: 
         "key-id": key_id,
         "cipher-alg": alg,
         "encrypt-dir": _dir(),
-        "decrypt-dir": _dir(bytes(reversed(AES_KEY))),
+        "decrypt-dir": _dir(DECRYPT_KEY),
     }
     kc.update(over)
     return {k: v for k, v in kc.items() if v is not None}
@@ -224,6 +227,8 @@ STEPS: tuple[Step, ...] = (
     _s("key-del-secondary-again", "key-del", _key("p2p", {"peer-id": 1, "slot": 1})),
     _s("key-del-missing-slot", "key-del", _key("p2p", {"peer-id": 1})),
     _s("key-del-unknown-peer", "key-del", _key("p2p", {"peer-id": 5, "slot": 0})),
+    _s("float-by-authenticated-packet", PACKET, lambda c: {}),
+    _s("peer-get-after-float", "peer-get", _peer("p2p", lambda c: {"id": 1})),
     _s("peer-del-missing-peer-id", "peer-del", _peer("p2p", lambda c: {})),
     _s("peer-del-extra-attr", "peer-del", _peer("p2p", lambda c: {"id": 1, "keepalive-interval": 1})),
     _s("peer-del", "peer-del", _peer("p2p", lambda c: {"id": 1})),
@@ -287,12 +292,25 @@ def _text(text: str | None, c: Ctx) -> str | None:
     return re.sub(r"fd=(\d+)", lambda m: "fd=" + fds.get(int(m.group(1)), m.group(1)), text)
 
 
-def run_step(client: Client, listener: Client, c: Ctx, step: Step) -> dict[str, Any]:
+def float_packet() -> bytes:
+    """What the P2P peer sends after the swap and the delete: DATA_V2, key id 2 (ChaCha20-Poly1305), packet id 1."""
+    kd = wire.KeyDir(wire.Cipher.CHACHA20_POLY1305, DECRYPT_KEY, NONCE)
+    return wire.encrypt(kd, 2, 1, 1, wire.ipv4_udp("10.9.0.2", "10.9.0.1", 1000, 1000, b"float"))
+
+
+def run_step(
+    client: Client, listener: Client, c: Ctx, step: Step, send_packet: Callable[[], None] | None = None
+) -> dict[str, Any]:
     """Send one step; its normalized record."""
     attrs = step.attrs(c)
     rec: dict[str, Any] = {"op": step.op, "dump": step.dump}
     try:
-        replies = client.call(step.op, attrs, dump=step.dump)
+        if step.op == PACKET:
+            assert send_packet is not None
+            send_packet()
+            replies: list[dict[str, Any]] = []
+        else:
+            replies = client.call(step.op, attrs, dump=step.dump)
         rec.update(errno=None, extack=None, bad_attr=None, missing=None, missing_nest=None, reply=replies)
     except genl.NetlinkError as err:
         sent = client.last_request
@@ -307,7 +325,7 @@ def run_step(client: Client, listener: Client, c: Ctx, step: Step) -> dict[str, 
         )
     rec["notifications"] = [
         {"op": _op_name(m.cmd), **decode("ovpn", m.payload)}
-        for m in listener.genl.notifications(0.05)
+        for m in listener.genl.notifications(2.0 if step.op == PACKET else 0.05)
         if m.msg_type == listener.family
     ]
     fds, ifindexes = _ctx_names(c)
@@ -341,6 +359,7 @@ class Conversation:
         self.ns = netns.create("conf")
         netns.ip("link", "set", "lo", "up", netns=self.ns)
         self.p2p = create_link("ovc0", self.ns)
+        netns.ip("link", "set", "ovc0", "up", netns=self.ns)
         self.mp = create_link("ovc1", self.ns, mode=1)
         with netns.inside(self.ns):
             self.client = Client()
@@ -351,6 +370,8 @@ class Conversation:
                 socket.socket(socket.AF_INET, socket.SOCK_STREAM),
                 socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM),
             ]
+            self.floater = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.floater.bind(("127.0.0.1", PORT_FLOAT))
         self.listener.subscribe()
         self.socks[0].bind(("127.0.0.1", PORT_P2P))
         self.socks[1].bind(("127.0.0.1", PORT_MP))
@@ -359,12 +380,15 @@ class Conversation:
         self.ctx = Ctx(self.p2p, self.mp, udp, udp_mp, tcp, self.notsock, unix)
 
     def run(self) -> dict[str, dict[str, Any]]:
-        return {step.name: run_step(self.client, self.listener, self.ctx, step) for step in STEPS}
+        return {step.name: run_step(self.client, self.listener, self.ctx, step, self.send_float) for step in STEPS}
+
+    def send_float(self) -> None:
+        self.floater.sendto(float_packet(), ("127.0.0.1", PORT_P2P))
 
     def close(self) -> None:
         self.client.close()
         self.listener.close()
-        for s in self.socks:
+        for s in [*self.socks, self.floater]:
             s.close()
         os.close(self.notsock)
         netns.delete(self.ns)

@@ -118,7 +118,7 @@ def test_attr_path_names_a_nested_attribute_by_its_offset():
 def test_conformance_steps_have_unique_names_and_known_operations():
     names = [s.name for s in conformance.STEPS]
     assert len(names) == len(set(names))
-    assert {s.op for s in conformance.STEPS} == {"peer-new", "peer-set", "peer-get", "peer-del"} | {
+    assert {s.op for s in conformance.STEPS} == {conformance.PACKET, "peer-new", "peer-set", "peer-get", "peer-del"} | {
         "key-new",
         "key-get",
         "key-swap",
