@@ -585,6 +585,25 @@ static void ovpn_bind_set_remote(struct ovpn_bind *bind, struct sk_buff *skb)
 #endif
 }
 
+/* publish @bind as @peer's endpoints and move it in the table; ovpn->lock held */
+static void ovpn_peer_replace_bind(struct ovpn_peer *peer,
+				   struct ovpn_bind *bind)
+{
+	struct ovpn_struct *ovpn = peer->ovpn;
+
+	lockdep_assert_held(&ovpn->lock);
+
+	rcu_assign_pointer(peer->bind, bind);
+	/* a deleted peer stays out of the tables */
+	if (ovpn->mode == OVPN_MODE_MP && !peer->deleted) {
+		if (!hlist_nulls_unhashed(&peer->hash_transp))
+			hlist_nulls_del_init_rcu(&peer->hash_transp);
+		hlist_nulls_add_head_rcu(&peer->hash_transp,
+					 &ovpn->peers->by_transp[ovpn_hash_bind(bind)]);
+	}
+	dst_cache_reset(&peer->dst_cache);
+}
+
 /**
  * ovpn_peer_float - follow a peer to the source address of a packet
  * @peer: the peer
@@ -631,17 +650,36 @@ void ovpn_peer_float(struct ovpn_peer *peer, struct sk_buff *skb)
 		bind->local = old->local;
 		bind->has_local = old->has_local;
 	}
-	rcu_assign_pointer(peer->bind, bind);
-	/* a deleted peer stays out of the tables */
-	if (ovpn->mode == OVPN_MODE_MP && !peer->deleted) {
-		hlist_nulls_del_init_rcu(&peer->hash_transp);
-		hlist_nulls_add_head_rcu(&peer->hash_transp,
-					 &ovpn->peers->by_transp[ovpn_hash_bind(bind)]);
-	}
-	dst_cache_reset(&peer->dst_cache);
+	ovpn_peer_replace_bind(peer, bind);
 	spin_unlock_bh(&ovpn->lock);
 
 	net_dbg_ratelimited("%s: peer %u floated\n",
 			    netdev_name(ovpn->dev), peer->id);
+	ovpn_notify_peer_floated(peer);
 	kfree_rcu(old, rcu);
+}
+
+/**
+ * ovpn_peer_set_bind - give a peer new transport endpoints
+ * @peer: the peer (UDP), published or not
+ * @bind: its new endpoints, allocated by the caller; the peer owns them now
+ *
+ * The "ovpn" family's PEER_SET with a remote address: as a float, but
+ * chosen by userspace.
+ *
+ * Context: process context.
+ */
+void ovpn_peer_set_bind(struct ovpn_peer *peer, struct ovpn_bind *bind)
+{
+	struct ovpn_struct *ovpn = peer->ovpn;
+	struct ovpn_bind *old;
+
+	spin_lock_bh(&ovpn->lock);
+	old = rcu_dereference_protected(peer->bind,
+					lockdep_is_held(&ovpn->lock));
+	ovpn_peer_replace_bind(peer, bind);
+	spin_unlock_bh(&ovpn->lock);
+
+	if (old)
+		kfree_rcu(old, rcu);
 }

@@ -42,15 +42,6 @@ def load_module() -> None:
     module.load(module_path())
 
 
-def skip_unless_ours_provides_ovpn() -> None:
-    """Skip, saying why, unless ovpn-dco registers the upstream ``ovpn`` family on this kernel."""
-    if subprocess.run(["modinfo", "ovpn"], capture_output=True).returncode == 0:
-        pytest.skip("the in-tree ovpn owns the family on this kernel (CONFIG_OVPN): ovpn-dco does not register it")
-    aliases = sh(f"modinfo -F alias {module_path()}").stdout.split()
-    if "net-pf-16-proto-16-family-ovpn" not in aliases:
-        pytest.skip("this ovpn-dco build has no ovpn family (no genl alias for it)")
-
-
 def sh(cmd: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     return subprocess.run(cmd, shell=True, check=check, text=True, capture_output=True)
 

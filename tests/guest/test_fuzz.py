@@ -10,7 +10,7 @@ import pytest
 from pyharness.fuzz import nlfuzz, ovpnfuzz, pktfuzz
 from pyharness.fuzz.pktmodel import ACCEPTED, RX_COUNTERS
 
-from .conftest import sh, skip_unless_ours_provides_ovpn
+from .conftest import sh
 
 SEED = 20261128
 
@@ -52,8 +52,8 @@ def check_ovpn_fuzz(fig: ovpnfuzz.Figures, count: int) -> None:
     assert fig.successes > 0 and fig.replies > 0
 
 
+@pytest.mark.dco_ovpn_api
 def test_ovpn_fuzz_answers_every_request_as_predicted() -> None:
-    skip_unless_ours_provides_ovpn()
     check_ovpn_fuzz(ovpnfuzz.run(400, SEED), 400)
 
 

@@ -5,8 +5,8 @@ conversation of pyharness.netlink.conformance (valid and malformed requests:
 errno, extack text, bad and missing attributes, replies, notifications). On
 a kernel with the in-tree ``ovpn`` the live driver must still give it (so
 the file stays true; ``--record-conformance`` rewrites it instead); where
-ovpn-dco registers the family (kernels without CONFIG_OVPN), ovpn-dco must
-give it too, except for the differences named in ``OUR_DIFFERENCES``.
+ovpn-dco registers the family (kernels without CONFIG_OVPN: marked
+``dco_ovpn_api``), ovpn-dco must give it too, except for the differences named in ``OUR_DIFFERENCES``.
 ``make conformance-record`` (pytest --kernel sid --record-conformance) rewrites the file.
 """
 
@@ -22,7 +22,7 @@ import pytest
 from pyharness.netlink import conformance
 from pyharness.proto import upstream as up
 
-from .conftest import sh, skip_unless_ours_provides_ovpn
+from .conftest import sh
 
 # step -> (the fields of its record that differ for ovpn-dco, why); empty: no known difference
 OUR_DIFFERENCES: dict[str, tuple[dict[str, Any], str]] = {}
@@ -56,7 +56,7 @@ def test_intree_ovpn_answers_as_the_golden_file_says():
     assert not problems, "\n".join(problems)
 
 
+@pytest.mark.dco_ovpn_api
 def test_ovpn_dco_answers_as_the_intree_driver():
-    skip_unless_ours_provides_ovpn()
     problems = conformance.differences(conformance.record(), expected_for_ours(conformance.load()))
     assert not problems, "\n".join(problems)

@@ -1,0 +1,147 @@
+"""The module's ``ovpn`` family and link kind (the in-tree driver's API, OpenVPN 2.7's) on kernels without it."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pyroute2 import IPRoute
+
+from pyharness.guest import netns
+from pyharness.net import topo
+from pyharness.netlink import genl, upstream
+from pyharness.proto import upstream as up
+from pyharness.proto.wire import Cipher, KeyDir
+
+pytestmark = pytest.mark.dco_ovpn_api
+
+
+def keydir(seed: int) -> KeyDir:
+    return KeyDir(Cipher.AES_256_GCM, bytes([seed]) * 32, bytes([seed + 1]) * 8)
+
+
+class Pair:
+    """Two ``ovpn`` devices of this module, in namespaces a and b, over one veth."""
+
+    def __init__(self) -> None:
+        self.underlay = topo.Underlay()
+        self.ends = [upstream.UpstreamEnd(ns) for ns in self.underlay.ns]
+
+    def connect(self, ids: tuple[int, int] = (1, 1), tx_ids: tuple[int, int] | None = None) -> None:
+        """End i knows the other as peer ``ids[i]``; with ``tx_ids``, sends to it with ``tx_ids[i]``."""
+        keys = (keydir(1), keydir(3))
+        for side, end in enumerate(self.ends):
+            end.attach((topo.UNDERLAY4[side], topo.PORT), ids[side], (topo.UNDERLAY4[1 - side], topo.PORT))
+            if tx_ids is not None:
+                end.client.peer_set(end.ifindex, {"id": ids[side], "tx-id": tx_ids[side]})
+            end.key(ids[side], keys[side], keys[1 - side])
+            # IPv4 only: no IPv6 packets of the stack's own in the counters
+            netns.run(end.ns, "sysctl", "-qw", f"net.ipv6.conf.{end.ifname}.disable_ipv6=1")
+            netns.ip("addr", "add", f"{topo.TUNNEL4[side]}/24", "dev", end.ifname, netns=end.ns)
+            netns.ip("link", "set", end.ifname, "up", netns=end.ns)
+
+    def ping(self, count: int = 3) -> str:
+        return netns.run(self.ends[0].ns, "ping", "-c", str(count), "-i", "0.2", "-W", "2", topo.TUNNEL4[1]).stdout
+
+    def close(self) -> None:
+        for end in self.ends:
+            end.close()
+        self.underlay.close()
+
+
+@pytest.fixture
+def pair() -> Iterator[Pair]:
+    p = Pair()
+    yield p
+    p.close()
+
+
+def peer_info(end: upstream.UpstreamEnd, peer_id: int) -> upstream.PeerInfo:
+    return end.client.peer_get(end.ifindex, peer_id)
+
+
+def test_family_and_link_kind_are_the_modules(pair):
+    """OpenVPN 2.7 finds genl family ``ovpn`` and creates kind ``ovpn``: both served by ovpn-dco, not a module
+    named ovpn (so OpenVPN's version string reads "N/A", not an in-tree kernel's)."""
+    fam = pair.ends[0].client.genl.resolve(up.FAMILY)
+    assert fam.version == 1
+    assert list(fam.groups) == ["peers"]
+    assert not Path("/sys/module/ovpn").exists()
+    assert Path("/sys/module/ovpn_dco").is_dir()
+    with IPRoute(netns=pair.ends[0].ns) as ipr:
+        (link,) = ipr.get_links(pair.ends[0].ifindex)
+    info = link.get_attr("IFLA_LINKINFO")
+    assert info.get_attr("IFLA_INFO_KIND") == "ovpn"
+
+
+def test_tunnel_carries_traffic_and_counts_it(pair):
+    pair.connect()
+    before = [end.peer_stats(1) for end in pair.ends]  # the keepalive-free tunnel sends nothing of its own
+    out = pair.ping(5)
+    assert " 5 received" in out, out
+    a, b = ({k: v - old[k] for k, v in end.peer_stats(1).items()} for end, old in zip(pair.ends, before, strict=True))
+    assert a["vpn_tx_packets"] == 5 and b["vpn_rx_packets"] == 5
+    assert b["vpn_tx_packets"] == 5 and a["vpn_rx_packets"] == 5
+    # 5 ICMP echoes of 84 bytes (IPv4 header, ICMP header, 56 bytes of data) each way
+    assert a["vpn_tx_bytes"] == b["vpn_rx_bytes"] == 5 * 84
+    info = peer_info(pair.ends[0], 1)
+    assert info.tx_id == 1
+    assert info.local_port == topo.PORT
+    assert info.remote == (topo.UNDERLAY4[1], topo.PORT)
+
+
+def test_asymmetric_peer_ids_with_tx_id(pair):
+    """a knows b as peer 5 and sends with id 7; b knows a as peer 7 and sends with id 5."""
+    pair.connect(ids=(5, 7), tx_ids=(7, 5))
+    assert " 3 received" in pair.ping()
+    assert peer_info(pair.ends[0], 5).tx_id == 7
+    assert pair.ends[1].peer_stats(7)["vpn_rx_packets"] >= 3
+
+
+def test_key_get_swap_del(pair):
+    pair.connect()
+    end = pair.ends[0]
+
+    assert end.client.key_get(end.ifindex, 1, up.KeySlot.PRIMARY) == upstream.KeyInfo(
+        peer_id=1, slot=0, key_id=0, cipher_alg=up.CipherAlg.AES_GCM
+    )
+    with pytest.raises(genl.NetlinkError) as err:
+        end.client.key_get(end.ifindex, 1, up.KeySlot.SECONDARY)
+    assert err.value.errno == 2  # ENOENT
+    end.client.key_swap(end.ifindex, 1)
+    assert end.client.key_get(end.ifindex, 1, up.KeySlot.SECONDARY).key_id == 0
+    end.client.key_del(end.ifindex, 1, up.KeySlot.SECONDARY)
+    with pytest.raises(genl.NetlinkError):
+        end.client.key_get(end.ifindex, 1, up.KeySlot.SECONDARY)
+
+
+def test_peer_del_notifies_the_peers_group(pair):
+    pair.connect()
+    end = pair.ends[0]
+    listener = upstream.Client(end.ns)
+    try:
+        listener.subscribe()
+        end.client.peer_del(end.ifindex, 1)
+        deadline = time.monotonic() + 5
+        notes: list[upstream.Notification] = []
+        while not notes and time.monotonic() < deadline:
+            notes = listener.notifications(1.0)
+    finally:
+        listener.close()
+    (note,) = notes
+    assert note == upstream.Notification(
+        "peer-del-ntf", end.ifindex, upstream.PeerInfo(id=1, del_reason=up.DelPeerReason.USERSPACE)
+    )
+    with pytest.raises(genl.NetlinkError) as err:
+        peer_info(end, 1)
+    assert err.value.errno == 2
+    assert err.value.extack == not_found_message(1)
+
+
+def not_found_message(peer_id: int) -> str:
+    """The in-tree driver's words; kernels before 6.2 have no formatted extack: the same without the id."""
+    major, minor = (int(x) for x in os.uname().release.split(".")[:2])
+    return f"ovpn: cannot find peer with id {peer_id}" if (major, minor) >= (6, 2) else "ovpn: cannot find peer with id"
