@@ -328,6 +328,8 @@ def run_step(
         for m in listener.genl.notifications(2.0 if step.op == PACKET else 0.05)
         if m.msg_type == listener.family
     ]
+    if step.dump:  # a dump's order is the order of the driver's hash table, not part of the API
+        rec["reply"] = sorted(rec["reply"], key=lambda r: r.get("peer", {}).get("id", -1))
     fds, ifindexes = _ctx_names(c)
     return dict(_walk_names(rec, fds, ifindexes))
 
@@ -410,6 +412,18 @@ def load(path: Path = GOLDEN) -> dict[str, dict[str, Any]]:
 def save(steps: dict[str, dict[str, Any]], source: str, path: Path = GOLDEN) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"recorded-on": source, "steps": steps}, indent=1, sort_keys=False) + "\n")
+
+
+def with_changes(rec: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a step's record with values replaced, each named by its path ('reply/0/peer/local-ipv4')."""
+    out: dict[str, Any] = json.loads(json.dumps(rec))
+    for path, value in changes.items():
+        *parents, last = path.split("/")
+        node: Any = out
+        for part in parents:
+            node = node[int(part)] if isinstance(node, list) else node[part]
+        node[int(last) if isinstance(node, list) else last] = value
+    return out
 
 
 def differences(live: dict[str, dict[str, Any]], golden: dict[str, dict[str, Any]]) -> list[str]:

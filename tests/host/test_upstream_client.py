@@ -131,3 +131,10 @@ def test_differences_name_each_step_that_differs():
     assert conformance.differences({"a": {"errno": None}, "b": {"errno": "EINVAL"}}, golden) == []
     (line,) = conformance.differences({"a": {"errno": None}, "b": {"errno": "ENOENT"}}, golden)
     assert line.startswith("b: expected")
+
+
+def test_with_changes_replaces_values_by_path_and_leaves_the_record_alone():
+    rec = {"errno": None, "reply": [{"peer": {"id": 1, "local-ipv4": "127.0.0.1"}}]}
+    changed = conformance.with_changes(rec, {"reply/0/peer/local-ipv4": "0.0.0.0", "errno": "EEXIST"})
+    assert changed == {"errno": "EEXIST", "reply": [{"peer": {"id": 1, "local-ipv4": "0.0.0.0"}}]}
+    assert rec["reply"][0]["peer"]["local-ipv4"] == "127.0.0.1"
