@@ -234,7 +234,12 @@ static struct socket *ovpn_nlo_socket(struct genl_info *info,
 		goto err_put;
 	}
 
-	err = ovpn_socket_check(sock, NULL);
+	/* the in-tree driver's answer to a socket of another protocol */
+	if (sock->sk->sk_protocol != IPPROTO_UDP &&
+	    sock->sk->sk_protocol != IPPROTO_TCP)
+		err = -EOPNOTSUPP;
+	else
+		err = ovpn_socket_check(sock, NULL);
 	if (err) {
 		OVPN_NLO_MSG_FMT(info->extack, "cannot encapsulate socket",
 				 "cannot encapsulate socket: %d", err);

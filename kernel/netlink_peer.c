@@ -252,6 +252,9 @@ int ovpn_nl_new_peer(struct ovpn_nl_req *req)
 	ret = ovpn_peer_add(peer, req->extack);
 	if (!ret)
 		goto out_sock;
+	/* these families answer -EEXIST for a VPN address in use, too */
+	if (ret == -EADDRINUSE)
+		ret = -EEXIST;
 
 out_peer:
 	ovpn_peer_abort(peer);

@@ -165,7 +165,7 @@ int ovpn_peer_hash(struct ovpn_peer *peer, struct netlink_ext_ack *extack)
 			if (tmp->vpn_ipv4 == peer->vpn_ipv4) {
 				NL_SET_ERR_MSG(extack,
 					       "VPN IPv4 address already used by another peer");
-				return -EEXIST;
+				return -EADDRINUSE;
 			}
 		}
 	}
@@ -176,7 +176,7 @@ int ovpn_peer_hash(struct ovpn_peer *peer, struct netlink_ext_ack *extack)
 			if (ipv6_addr_equal(&tmp->vpn_ipv6, &peer->vpn_ipv6)) {
 				NL_SET_ERR_MSG(extack,
 					       "VPN IPv6 address already used by another peer");
-				return -EEXIST;
+				return -EADDRINUSE;
 			}
 		}
 	}
@@ -564,15 +564,18 @@ struct ovpn_peer *ovpn_peer_dump_next(struct ovpn_struct *ovpn,
 	return NULL;
 }
 
-/* the remote of a new bind: the outer source of @skb */
+/* a new bind from @skb: remote its outer source, local its destination */
 static void ovpn_bind_set_remote(struct ovpn_bind *bind, struct sk_buff *skb)
 {
 	__be16 port = udp_hdr(skb)->source;
 
+	/* the address the peer sent to is where our replies come from */
+	bind->has_local = true;
 	if (skb->protocol == htons(ETH_P_IP)) {
 		bind->remote.in4.sin_family = AF_INET;
 		bind->remote.in4.sin_port = port;
 		bind->remote.in4.sin_addr.s_addr = ip_hdr(skb)->saddr;
+		bind->local.ipv4.s_addr = ip_hdr(skb)->daddr;
 		return;
 	}
 
@@ -582,6 +585,7 @@ static void ovpn_bind_set_remote(struct ovpn_bind *bind, struct sk_buff *skb)
 	bind->remote.in6.sin6_addr = ipv6_hdr(skb)->saddr;
 	bind->remote.in6.sin6_scope_id =
 		ipv6_iface_scope_id(&ipv6_hdr(skb)->saddr, skb->skb_iif);
+	bind->local.ipv6 = ipv6_hdr(skb)->daddr;
 #endif
 }
 
@@ -611,9 +615,11 @@ static void ovpn_peer_replace_bind(struct ovpn_peer *peer,
  *	check, its outer IP and UDP headers still in place
  *
  * If the packet came from another address or port than the peer's
- * remote, the remote becomes that source (and the source address we use
- * is kept only if the family stays the same). MP mode: the peer moves to
- * the chain of its new address in the by_transp table.
+ * remote, the remote becomes that source and the source address we use
+ * the packet's destination (as the in-tree driver does: a multi-homed
+ * host answers from the address the peer reached). MP mode: the peer
+ * moves to the chain of its new address in the by_transp table; the
+ * "ovpn" family notifies the move (PEER_FLOAT_NTF).
  *
  * Context: softirq.
  */
@@ -646,10 +652,6 @@ void ovpn_peer_float(struct ovpn_peer *peer, struct sk_buff *skb)
 		return;
 	}
 
-	if (old->remote.sa.sa_family == bind->remote.sa.sa_family) {
-		bind->local = old->local;
-		bind->has_local = old->has_local;
-	}
 	ovpn_peer_replace_bind(peer, bind);
 	spin_unlock_bh(&ovpn->lock);
 

@@ -84,7 +84,9 @@ def _decode_value(a: AttrDef, payload: bytes) -> Any:
     if a.type == "uint":
         return int.from_bytes(payload[:8], "little")
     fmt = {"u8": "B", "u16": "H", "u32": "I", "s32": "i", "u64": "Q"}[a.type]
-    value = struct.unpack((">" if a.big_endian else "=") + fmt, payload[: struct.calcsize(fmt)])[0]
+    if len(payload) != struct.calcsize(fmt):  # narrower than the spec says (KEY_SWAP_NTF's u16 key id)
+        return int.from_bytes(payload, "big" if a.big_endian else "little", signed=a.type == "s32")
+    value = struct.unpack((">" if a.big_endian else "=") + fmt, payload)[0]
     if a.big_endian and a.type == "u32" and a.name.endswith("ipv4"):
         return str(ipaddress.IPv4Address(value))
     return int(value)

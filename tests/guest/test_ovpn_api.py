@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import socket
+import struct
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,7 +13,7 @@ from pathlib import Path
 import pytest
 from pyroute2 import IPRoute
 
-from pyharness.guest import netns
+from pyharness.guest import module, netns
 from pyharness.net import topo
 from pyharness.netlink import genl, upstream
 from pyharness.proto import upstream as up
@@ -145,3 +148,91 @@ def not_found_message(peer_id: int) -> str:
     """The in-tree driver's words; kernels before 6.2 have no formatted extack: the same without the id."""
     major, minor = (int(x) for x in os.uname().release.split(".")[:2])
     return f"ovpn: cannot find peer with id {peer_id}" if (major, minor) >= (6, 2) else "ovpn: cannot find peer with id"
+
+
+class Listener:
+    """A socket on the ``ovpn`` family's ``peers`` group in namespace ``ns``."""
+
+    def __init__(self, ns: str) -> None:
+        with netns.inside(ns):
+            self.sock = genl.GenlSocket()
+        self.sock.join(self.sock.resolve(up.FAMILY).groups[up.MCAST_GROUP_PEERS])
+
+    def messages(self, want: int, timeout: float = 5.0) -> list[genl.GenlMessage]:
+        out: list[genl.GenlMessage] = []
+        deadline = time.monotonic() + timeout
+        while len(out) < want and time.monotonic() < deadline:
+            out += self.sock.notifications(0.5)
+        return out
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+CMD_KEY_SWAP_NTF = up.Cmd.KEY_SWAP_NTF
+CMD_PEER_FLOAT_NTF = up.Cmd.PEER_FLOAT_NTF
+
+
+def test_float_is_notified_with_the_new_endpoint():
+    """Whichever family configured the peer, its float goes out as the ovpn family's PEER_FLOAT_NTF."""
+    w = topo.WirePair()
+    listener = Listener(w.end.ns)
+    try:
+        b = w.underlay.ns[1]
+        netns.ip("addr", "add", "192.0.2.3/24", "dev", "vb", netns=b)
+        other = topo.udp_socket(b, 4, ("192.0.2.3", 2000))
+        other.sendto(w.seal(w.inner_udp(b"x")), w.kernel_addr)
+        other.close()
+        msgs = listener.messages(1)
+        assert len(msgs) == 1, msgs
+        (msg,) = msgs
+        assert msg.cmd == CMD_PEER_FLOAT_NTF
+        assert genl.get_u32(msg.attrs[up.Attr.IFINDEX]) == w.end.ifindex
+        assert genl.parse_attrs(msg.attrs[up.Attr.PEER]) == [
+            (up.PeerAttr.ID, struct.pack("=I", w.peer_id)),
+            (up.PeerAttr.REMOTE_IPV4, socket.inet_aton("192.0.2.3")),
+            (up.PeerAttr.REMOTE_PORT, struct.pack(">H", 2000)),
+        ]
+        # the same address again is no float
+        w.send(w.inner_udp(b"y"))
+        w.send(w.inner_udp(b"z"))
+        # back to the first address: one more; the second packet from there is no float
+        assert [m.cmd for m in listener.messages(2, timeout=2)] == [CMD_PEER_FLOAT_NTF]
+    finally:
+        listener.close()
+        w.close()
+
+
+def test_exhausted_key_is_notified_once(sh_module_reload):
+    """Debug build started near the end of the id space: the retired key's id goes out as KEY_SWAP_NTF."""
+    w = topo.WirePair()
+    listener = Listener(w.end.ns)
+    try:
+        with netns.inside(w.end.ns):
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        for i in range(4):
+            s.sendto(b"p%d" % i, (topo.TUNNEL4[1], 9))
+        s.close()
+        msgs = listener.messages(2, timeout=3)
+        assert [m.cmd for m in msgs] == [CMD_KEY_SWAP_NTF]
+        assert genl.get_u32(msgs[0].attrs[up.Attr.IFINDEX]) == w.end.ifindex
+        # key id as a u16, as the in-tree driver sends it (OpenVPN 2.7 reads it with nla_get_u16)
+        assert genl.parse_attrs(msgs[0].attrs[up.Attr.KEYCONF]) == [
+            (up.KeyconfAttr.PEER_ID, struct.pack("=I", w.peer_id)),
+            (up.KeyconfAttr.KEY_ID, struct.pack("=H", w.key_id)),
+        ]
+    finally:
+        listener.close()
+        w.close()
+
+
+@pytest.fixture
+def sh_module_reload() -> Iterator[None]:
+    """The debug module, its TX packet ids 3 short of the end, for one test; the normal one after."""
+    module.unload()
+    subprocess.run(["insmod", os.environ["OVPN_DCO_DEBUG_KO"], f"debug_tx_pktid_start={2**32 - 3}"], check=True)
+    try:
+        yield
+    finally:
+        subprocess.run(["rmmod", module.NAME], check=False)
+        module.load(Path(os.environ["OVPN_DCO_KO"]))

@@ -37,7 +37,6 @@ class Difference:
 
 
 NO_FMT = "kernels before 6.2 have no NL_SET_ERR_MSG_FMT (no extack buffer): the message without its values"
-TO_FIX = "kernel/ does not do it yet (to fix): "
 OUR_DIFFERENCES: dict[str, Difference] = {
     # before 6.2: the in-tree driver's formatted messages, without their values
     **{
@@ -65,15 +64,7 @@ OUR_DIFFERENCES: dict[str, Difference] = {
         "6.1's netlink_dump_done() puts only the message into NLMSG_DONE, never the missing attribute",
         (6, 2),
     ),
-    "mp-peer-new-same-vpn-ip": Difference(
-        {"errno": "EEXIST", "extack": "ovpn: cannot add new peer to hashtable"},
-        TO_FIX + "a VPN address already taken must answer EADDRINUSE (the in-tree's -EADDRINUSE), not EEXIST; "
-        "the message as the other formatted ones before 6.2",
-    ),
-    "peer-get-after-float": Difference(
-        {"reply/0/peer/local-ipv4": "0.0.0.0"},
-        TO_FIX + "the in-tree driver learns the local address from the packet the peer floated with",
-    ),
+    "mp-peer-new-same-vpn-ip": Difference({"extack": "ovpn: cannot add new peer to hashtable"}, NO_FMT, (6, 2)),
 }
 
 
@@ -101,8 +92,7 @@ def test_differences_apply_only_on_the_kernels_they_name():
     old, new = expected_for_ours(golden, (6, 1)), expected_for_ours(golden, (6, 12))
     assert old["peer-del-twice"]["extack"] == "ovpn: cannot find peer with id"
     assert new["peer-del-twice"] == golden["peer-del-twice"]
-    assert new["peer-get-after-float"]["reply"][0]["peer"]["local-ipv4"] == "0.0.0.0"
-    assert golden["peer-get-after-float"]["reply"][0]["peer"]["local-ipv4"] == "127.0.0.1"
+    assert old["mp-peer-new-same-vpn-ip"]["errno"] == new["mp-peer-new-same-vpn-ip"]["errno"] == "EADDRINUSE"
 
 
 def test_the_golden_file_covers_every_step():

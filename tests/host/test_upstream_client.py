@@ -138,3 +138,9 @@ def test_with_changes_replaces_values_by_path_and_leaves_the_record_alone():
     changed = conformance.with_changes(rec, {"reply/0/peer/local-ipv4": "0.0.0.0", "errno": "EEXIST"})
     assert changed == {"errno": "EEXIST", "reply": [{"peer": {"id": 1, "local-ipv4": "0.0.0.0"}}]}
     assert rec["reply"][0]["peer"]["local-ipv4"] == "127.0.0.1"
+
+
+def test_decode_takes_an_integer_narrower_than_the_spec():
+    # KEY_SWAP_NTF carries the key id as a u16 (the spec says u32), as OpenVPN 2.7 reads it
+    payload = genl.u32(1, 3) + genl.u16(3, 5)
+    assert upstream.decode("keyconf", payload) == {"peer-id": 3, "key-id": 5}
