@@ -174,6 +174,7 @@ STEPS: tuple[Step, ...] = (
     _s("peer-get-missing-nest", "peer-get", lambda c: {"ifindex": c.p2p}),
     _s("peer-get-missing-peer-id", "peer-get", _peer("p2p", lambda c: {})),
     _s("peer-get-extra-attr", "peer-get", _peer("p2p", lambda c: {"id": 1, "keepalive-interval": 1})),
+    _s("peer-get-counter-wrong-length", "peer-get", _peer("p2p", lambda c: {"id": 1, "vpn-rx-bytes": Raw(16)})),
     _s("dump-one-peer", "peer-get", lambda c: {"ifindex": c.p2p}, dump=True),
     _s("peer-set-socket-not-in-subset", "peer-set", _peer("p2p", lambda c: {"id": 1, "socket": c.udp})),
     _s(
