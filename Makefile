@@ -28,7 +28,7 @@ DKMS_FILES := dkms.conf Makefile Kconfig kernel/Kbuild kernel/Makefile kernel/*.
 DKMS_SRC ?= $(DESTDIR)/usr/src/ovpn-dco-$(VERSION)
 KERNELRELEASE_OF_KDIR = $(notdir $(patsubst %/build,%,$(KDIR)))
 
-.PHONY: all modules clean demo test lint gen install bench bench-scale checkpatch matrix dkms-src dkms-install dkms-remove version check-debug fuzz races
+.PHONY: all modules clean demo test lint gen install bench bench-scale checkpatch matrix dkms-src dkms-install dkms-remove version check-debug fuzz races conformance-record
 
 all: modules
 
@@ -89,9 +89,14 @@ bench:
 bench-scale:
 	$(PY) -m pyharness.cli bench-scale
 
+# rewrite tests/guest/data/ovpn_conformance.json from the in-tree ovpn of Debian unstable's kernel
+conformance-record:
+	$(PY) -m pytest tests/guest/test_ovpn_conformance.py --kernel sid --record-conformance -k intree $(PYTEST_ARGS)
+
 FUZZ_SEED ?=
+FAMILY ?=
 fuzz:
-	$(PY) -m pyharness.cli fuzz --out fuzz $(if $(FUZZ_SEED),--seed $(FUZZ_SEED))
+	$(PY) -m pyharness.cli fuzz --out fuzz $(if $(FUZZ_SEED),--seed $(FUZZ_SEED)) $(if $(FAMILY),--family $(FAMILY))
 
 checkpatch:
 	bash scripts/checkpatch.sh

@@ -29,6 +29,8 @@ GUEST_ENV = "OVPN_DCO_GUEST"
 RESULTS_ENV = "OVPN_DCO_RESULTS"
 MODULE_ENV = "OVPN_DCO_KO"
 DEBUG_MODULE_ENV = "OVPN_DCO_DEBUG_KO"
+RECORD_CONFORMANCE_ENV = "OVPN_DCO_RECORD_CONFORMANCE"  # pyharness.netlink.conformance.RECORD_ENV
+CONFORMANCE_GOLDEN = Path("tests/guest/data/ovpn_conformance.json")  # pyharness.netlink.conformance.GOLDEN
 # Tests of living beside the in-tree "ovpn" driver: deselected, with a line saying
 # so, for a kernel built without it (CONFIG_OVPN unset: before 6.16).
 UPSTREAM_OVPN_MARK = "upstream_ovpn"
@@ -51,6 +53,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption("--guest-timeout", type=float, default=2400.0, help="seconds the guest run may take")
     group.addoption("--debug-module", action="store_true", help="build with CONFIG_OVPN_DCO_DEBUG=y")
+    group.addoption(
+        "--record-conformance",
+        action="store_true",
+        help="on a kernel with the in-tree ovpn: rewrite tests/guest/data/ovpn_conformance.json from its answers",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -182,6 +189,8 @@ def _guest_command(config: pytest.Config, module: Path, debug_module: Path, rund
         "TMPDIR": str(rundir),
         timing.SLOWDOWN_ENV: str(kernel.slowdown),
     }
+    if config.getoption("--record-conformance"):  # the guest's root is read-only: it writes here, we copy
+        env[RECORD_CONFORMANCE_ENV] = str(rundir / CONFORMANCE_GOLDEN.name)
     verbosity = ["-v"] if config.option.verbose > 0 else []
     pytest_cmd = [paths.python(), "-m", "pytest", "-p", "no:cacheprovider", "-rfE", "--color=no", *verbosity, f"@{ids}"]
     assigns = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
@@ -225,6 +234,16 @@ def guest_death_report(run: vng.RunResult, console_lines: int = 80, output_lines
     )
 
 
+def keep_conformance_record(config: pytest.Config, rundir: Path) -> None:
+    """With --record-conformance: the record the guest wrote becomes the golden file."""
+    recorded = rundir / CONFORMANCE_GOLDEN.name
+    if config.getoption("--record-conformance") and recorded.exists():
+        dest = config.rootpath / CONFORMANCE_GOLDEN
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(recorded, dest)
+        _write(config, f"ovpn-dco: recorded {dest}")
+
+
 def _run_guest(config: pytest.Config, pending: list[GuestItem]) -> None:
     kernel = target_kernel(config)
     _write(config, f"ovpn-dco: building the module for {kernel.release}")
@@ -252,6 +271,7 @@ def _run_guest(config: pytest.Config, pending: list[GuestItem]) -> None:
         records = [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
         if kernel.debug:
             kernelcheck.record(config, rundir, run.console)
+        keep_conformance_record(config, rundir)
         shutil.rmtree(rundir, ignore_errors=True)
         results.update(merge_results(records))
         todo = [n for n in todo if n not in results]

@@ -9,7 +9,7 @@ slow minute of the host then hits every setup alike. The raw samples go to
 Setups: veth alone; ovpn-dco driven by Debian's OpenVPN 2.6 (p2p, UDP) per
 cipher; the same OpenVPN with ``disable-dco`` (tun, userspace crypto);
 in-kernel WireGuard; the in-tree ``ovpn`` driver (when the kernel has it)
-driven by pyharness.netlink.intree_ovpn; and a multi-peer ovpn-dco device
+driven by pyharness.netlink.upstream; and a multi-peer ovpn-dco device
 (harness-driven) sending to one peer with that peer alone and with
 ``--peers`` peers configured. Every tunnel carries an inner MTU of 1420
 (WireGuard's default) over the veth's 1500, so no outer packet is
@@ -42,7 +42,7 @@ from typing import Any
 
 from ..guest import netns
 from ..net import topo, traffic
-from ..netlink import intree_ovpn, wg
+from ..netlink import upstream, wg
 from ..openvpn import daemon
 from ..proto.wire import Cipher, keydir
 from . import ftrace_profile, scale
@@ -202,13 +202,13 @@ def start_wireguard() -> Target:
 
 
 def start_upstream(cipher: str) -> Target:
-    subprocess.run(["modprobe", intree_ovpn.MODULE], check=True)
+    subprocess.run(["modprobe", upstream.MODULE], check=True)
     closers: list[Callable[[], None]] = []
     u = _underlay(closers)
     c = CIPHER_ENUM[cipher]
     keys = (keydir(c, 1), keydir(c, 2))
     for side, ns in enumerate(u.ns):
-        end = intree_ovpn.UpstreamEnd(ns)
+        end = upstream.UpstreamEnd(ns)
         closers.append(end.close)
         end.attach((topo.UNDERLAY4[side], topo.PORT), 1, (topo.UNDERLAY4[1 - side], topo.PORT))
         end.key(1, keys[side], keys[1 - side])
@@ -312,7 +312,7 @@ def selected(all_setups: list[Setup], only: str | None) -> list[Setup]:
 
 
 def has_upstream_ovpn() -> bool:
-    return subprocess.run(["modinfo", intree_ovpn.MODULE], capture_output=True).returncode == 0
+    return subprocess.run(["modinfo", upstream.MODULE], capture_output=True).returncode == 0
 
 
 # ---------------------------------------------------------------- measuring

@@ -113,7 +113,7 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
     seed = [f"--seed {args.seed}"] if args.seed is not None else []
     run = " ".join(
         [shlex.quote(paths.python()), "-m pyharness.fuzz.run", f"--messages {args.messages}", f"--udp {args.udp}"]
-        + [f"--tcp {args.tcp}", f"--json {shlex.quote(str(out / 'results.json'))}", *seed]
+        + [f"--tcp {args.tcp}", f"--json {shlex.quote(str(out / 'results.json'))}", f"--family {args.family}", *seed]
     )
     root = shlex.quote(str(paths.REPO))
     script = f'cd {root} && modprobe -a $(modinfo -F depends {ko} | tr , " ") && insmod {ko} && {run}'
@@ -171,6 +171,12 @@ def parser() -> argparse.ArgumentParser:
     fz.add_argument("--udp", type=int, default=100_000, help="UDP datagrams")
     fz.add_argument("--tcp", type=int, default=20_000, help="TCP frames (at least)")
     fz.add_argument("--seed", type=int, default=None, help="replay a run (default: random, printed)")
+    fz.add_argument(
+        "--family",
+        choices=("dco", "ovpn"),
+        default="dco",
+        help="netlink fuzzer's target: ovpn-dco and ovpn-dco-v2 (default), or the upstream ovpn family",
+    )
     fz.add_argument("--out", default="fuzz", help="directory for results.json")
     fz.add_argument("--timeout", type=float, default=3600)
     fz.set_defaults(func=cmd_fuzz)

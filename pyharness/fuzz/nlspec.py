@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..proto import nlgen
+from ..proto import upstream as up
 from ..proto.consts import (
     LAYOUT_SPEC,
     DelKeyAttr,
@@ -34,7 +35,8 @@ from ..proto.consts import spec as yaml_spec
 
 NLA_F_NESTED = 0x8000
 NLA_TYPE_MASK = 0x3FFF
-_INT_SIZE = {"u8": 1, "u16": 2, "u32": 4, "be32": 4}
+_INT_SIZE = {"u8": 1, "u16": 2, "be16": 2, "u32": 4, "be32": 4, "s32": 4}
+_INT_FMT = {"u8": "=B", "u16": "=H", "be16": ">H", "u32": "=I", "be32": ">I", "s32": "=i"}
 
 
 @dataclass(frozen=True)
@@ -148,7 +150,7 @@ class Attr:
 
 
 def int_attr(atype: int, spec: Spec, value: int) -> Attr:
-    fmt = {"u8": "=B", "u16": "=H", "u32": "=I", "be32": ">I"}[spec.kind]
+    fmt = _INT_FMT[spec.kind].replace("i", "I")
     return Attr(atype, struct.pack(fmt, value & ((1 << (8 * _INT_SIZE[spec.kind])) - 1)))
 
 
@@ -162,19 +164,22 @@ class Parsed:
 
 
 def _int_value(spec: Spec, payload: bytes) -> int:
-    fmt = {"u8": "=B", "u16": "=H", "u32": "=I", "be32": ">I"}[spec.kind]
-    return int(struct.unpack(fmt, payload)[0])
+    return int(struct.unpack(_INT_FMT[spec.kind], payload)[0])
 
 
 def _validate_one(spec: Spec, flags: int, payload: bytes, depth: int) -> tuple[int, Parsed | None]:
     size = _INT_SIZE.get(spec.kind)
     if size is not None and len(payload) != size:
         return errno.EINVAL, None  # "invalid attribute length" (strict attrs)
+    if spec.kind == "unspec":  # a hole of the policy array: "Unsupported attribute" (strict)
+        return errno.EINVAL, None
     is_nest = spec.kind == "nest"
     if is_nest and not flags & NLA_F_NESTED:
         return errno.EINVAL, None  # "NLA_F_NESTED is missing"
     if not is_nest and flags & NLA_F_NESTED:
         return errno.EINVAL, None  # "NLA_F_NESTED not expected"
+    if spec.kind == "uint":  # NLA_UINT: 4 or 8 bytes
+        return (0 if len(payload) in (4, 8) else errno.EINVAL), None
     if is_nest:
         if not payload:
             return 0, Parsed()
@@ -216,3 +221,49 @@ def validate(data: bytes, policy: dict[int, Spec], depth: int = 0) -> Parsed:
     if rem > 0:
         return Parsed(errno.EINVAL)  # "bytes leftover after parsing attributes"
     return out
+
+
+# the upstream ``ovpn`` family (uapi/linux/ovpn.yaml): one policy per operation, each nest its subset
+
+_UP_KINDS = {("u32", True): "be32", ("u16", True): "be16", ("u32", False): "u32", ("u16", False): "u16"}
+
+
+def upstream_attr_spec(a: up.AttrDef) -> Spec:
+    """The policy entry the kernel's generated policy has for one attribute of ovpn.yaml."""
+    if a.type == "nest":
+        assert a.nested is not None
+        return nest(upstream_set_policy(a.nested))
+    if a.type == "binary":
+        lo, hi = a.check("exact-len"), a.check("max-len")
+        return binary(lo or 0, lo if lo is not None else hi)
+    if a.type in ("s32", "uint"):
+        return Spec(a.type)
+    hi = a.check("max")
+    if a.enum is not None:  # an enum: NLA_POLICY_MAX(type, last entry)
+        hi = len(next(d for d in up_spec()["definitions"] if d["name"] == a.enum)["entries"]) - 1
+    return Spec(_UP_KINDS[(a.type, a.big_endian)], a.check("min") or 0, hi)
+
+
+def up_spec() -> dict[str, Any]:
+    return yaml_spec(up.SPEC)
+
+
+def _with_holes(entries: dict[int, Spec]) -> dict[int, Spec]:
+    """A policy array up to its highest attribute: the types it does not name are NLA_UNSPEC."""
+    return {t: entries.get(t, Spec("unspec")) for t in range(1, max(entries) + 1)}
+
+
+@functools.cache
+def upstream_set_policy(set_name: str) -> dict[int, Spec]:
+    """The policy of one attribute set (a subset: its own attributes, with its parent's checks)."""
+    return _with_holes({a.value: upstream_attr_spec(a) for a in up.attr_set(set_name).values()})
+
+
+@functools.cache
+def upstream_op_policy(op: str, dump: bool = False) -> dict[int, Spec]:
+    """An operation's top-level policy: the request attributes of its do (or dump), from its attribute set."""
+    o = up.operations()[op]
+    assert o.attribute_set is not None
+    aset = up.attr_set(o.attribute_set)
+    names = o.dump_request if dump else o.do_request
+    return _with_holes({aset[n].value: upstream_attr_spec(aset[n]) for n in names})

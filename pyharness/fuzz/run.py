@@ -1,7 +1,7 @@
 """``make fuzz`` inside the guest: both fuzzers at full counts, then the kernel's health.
 
-Runs pyharness.fuzz.nlfuzz and pyharness.fuzz.pktfuzz, then checks that
-the kernel log holds no warning, BUG, oops, KASAN/UBSAN report, refcount
+Runs pyharness.fuzz.nlfuzz (or, with ``--family ovpn``, pyharness.fuzz.ovpnfuzz)
+and pyharness.fuzz.pktfuzz, then checks that the kernel log holds no warning, BUG, oops, KASAN/UBSAN report, refcount
 or leak message, that a fresh tunnel still carries a ping, and that the
 module unloads; prints the figures and writes them as JSON. Exit status 1
 on any problem.
@@ -22,7 +22,7 @@ from pathlib import Path
 
 from ..guest import module
 from ..net import topo
-from . import nlfuzz
+from . import nlfuzz, ovpnfuzz
 
 BAD_LOG = re.compile(
     r"WARNING:|BUG:|Oops|Call Trace|KASAN|UBSAN|general protection|kernel BUG|refcount_t|"
@@ -48,12 +48,19 @@ def sanity_tunnel() -> str | None:
         tun.close()
 
 
+def provide_ovpn() -> None:
+    """On a kernel with the in-tree ovpn, it provides the family (ovpn-dco does not register it there)."""
+    if subprocess.run(["modinfo", "ovpn"], capture_output=True, check=False).returncode == 0:
+        subprocess.run(["modprobe", "ovpn"], check=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--messages", type=int, default=100_000)
     p.add_argument("--udp", type=int, default=100_000)
     p.add_argument("--tcp", type=int, default=20_000)
     p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--family", choices=("dco", "ovpn"), default="dco", help="the netlink fuzzer's families")
     p.add_argument("--json", type=Path)
     args = p.parse_args(argv)
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1 << 32)
@@ -68,8 +75,14 @@ def main(argv: list[str] | None = None) -> int:
     cpus = os.sched_getaffinity(0)
     if len(cpus) > 1:  # the packet fuzzer takes the last CPU
         os.sched_setaffinity(0, cpus - {max(cpus)})
-    nl_fig = nlfuzz.run(args.messages, seed, progress=True)
-    print(nlfuzz.report(nl_fig), flush=True)
+    nl_fig: nlfuzz.Figures | ovpnfuzz.Figures
+    if args.family == "ovpn":
+        provide_ovpn()
+        nl_fig = ovpnfuzz.run(args.messages, seed, progress=True)
+        print(ovpnfuzz.report(nl_fig), flush=True)
+    else:
+        nl_fig = nlfuzz.run(args.messages, seed, progress=True)
+        print(nlfuzz.report(nl_fig), flush=True)
     packets.wait()
     pk_text = Path(pk_path).read_text()
     pk = json.loads(pk_text) if pk_text else {"problems": [f"the packet fuzzer exited with {packets.returncode}"]}

@@ -31,6 +31,8 @@ NLMSG_DONE = 3
 NLM_F_ACK_TLVS = 0x200
 NLMSGERR_ATTR_MSG = 1
 NLMSGERR_ATTR_OFFS = 2
+NLMSGERR_ATTR_MISS_TYPE = 5
+NLMSGERR_ATTR_MISS_NEST = 6
 NLA_F_NESTED = 0x8000
 NLA_TYPE_MASK = 0x3FFF
 
@@ -49,13 +51,27 @@ _GENL = struct.Struct("=BBH")
 
 
 class NetlinkError(OSError):
-    """The kernel answered with an error; ``extack`` is its message, if any."""
+    """The kernel answered with an error; ``extack`` is its message, if any.
 
-    def __init__(self, code: int, extack: str | None = None, offset: int | None = None) -> None:
+    ``offset`` is the bad attribute's offset in the request (from the netlink header),
+    ``miss_type`` the type of a missing attribute and ``miss_nest`` the offset of the
+    nest it was missing from (None: the top level), as the extended ACK gives them.
+    """
+
+    def __init__(
+        self,
+        code: int,
+        extack: str | None = None,
+        offset: int | None = None,
+        miss_type: int | None = None,
+        miss_nest: int | None = None,
+    ) -> None:
         text = os.strerror(code) + (f": {extack}" if extack else "")
         super().__init__(code, text)
         self.extack = extack
         self.offset = offset
+        self.miss_type = miss_type
+        self.miss_nest = miss_nest
 
 
 def _pad(data: bytes) -> bytes:
@@ -142,21 +158,28 @@ class Family:
     groups: dict[str, int] = field(default_factory=dict)
 
 
-def _parse_error(body: bytes, flags: int) -> NetlinkError | None:
+def _parse_error(body: bytes, flags: int, done: bool = False) -> NetlinkError | None:
+    """The error of an NLMSG_ERROR (or, ``done``, of an NLMSG_DONE ending a dump), None for an ACK."""
     code = -struct.unpack_from("=i", body, 0)[0]
     if code == 0:
         return None
-    extack = offset = None
+    extack = offset = miss_type = miss_nest = None
     if flags & NLM_F_ACK_TLVS:
-        orig_len = struct.unpack_from("=I", body, 4)[0]
-        # capped ACK (NETLINK_CAP_ACK off): the original message follows
-        tlv_start = 4 + ((orig_len + 3) & ~3)
+        if done:  # NLMSG_DONE: the TLVs follow the error code
+            tlv_start = 4
+        else:  # uncapped ACK (NETLINK_CAP_ACK off): the original message follows
+            orig_len = struct.unpack_from("=I", body, 4)[0]
+            tlv_start = 4 + ((orig_len + 3) & ~3)
         for atype, payload in parse_attrs(body[tlv_start:]):
             if atype == NLMSGERR_ATTR_MSG:
                 extack = payload.rstrip(b"\0").decode(errors="replace")
             elif atype == NLMSGERR_ATTR_OFFS:
                 offset = get_u32(payload)
-    return NetlinkError(code, extack, offset)
+            elif atype == NLMSGERR_ATTR_MISS_TYPE:
+                miss_type = get_u32(payload)
+            elif atype == NLMSGERR_ATTR_MISS_NEST:
+                miss_nest = get_u32(payload)
+    return NetlinkError(code, extack, offset, miss_type, miss_nest)
 
 
 class GenlSocket:
@@ -225,7 +248,7 @@ class GenlSocket:
                 if mtype == NLMSG_DONE:
                     err_code = struct.unpack_from("=i", body, 0)[0] if len(body) >= 4 else 0
                     if err_code < 0:
-                        raise _parse_error(body, mflags) or NetlinkError(-err_code)
+                        raise _parse_error(body, mflags, done=True) or NetlinkError(-err_code)
                     if not dump:
                         continue
                     return replies

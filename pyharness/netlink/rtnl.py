@@ -15,6 +15,7 @@ from pyroute2 import IPRoute
 from pyroute2.netlink import nla
 
 from ..proto.consts import LINK_KIND, Mode
+from ..proto.upstream import LINK_KIND as UPSTREAM_KIND
 
 
 class ovpn_dco_data(nla):  # noqa: N801 - pyroute2 names nla classes after the kind
@@ -27,16 +28,17 @@ def iproute(netns: str | None = None) -> Iterator[IPRoute]:
     """An IPRoute socket (in ``netns`` if given) that understands kind ovpn-dco."""
     ipr = IPRoute(netns=netns, ext_ack=True) if netns else IPRoute(ext_ack=True)
     try:
-        ipr.register_link_kind(module={LINK_KIND: ovpn_dco_data})
+        # the upstream kind "ovpn" has the same IFLA_INFO_DATA (IFLA_OVPN_MODE = 1, u8)
+        ipr.register_link_kind(module={LINK_KIND: ovpn_dco_data, UPSTREAM_KIND: ovpn_dco_data})
         yield ipr
     finally:
         ipr.close()
 
 
-def create(ifname: str, mode: int | None = None, netns: str | None = None) -> int:
-    """Create an ovpn-dco device; ``mode`` None leaves IFLA_OVPN_MODE out. Returns the ifindex."""
+def create(ifname: str, mode: int | None = None, netns: str | None = None, kind: str = LINK_KIND) -> int:
+    """Create an ovpn-dco (or ``kind``) device; ``mode`` None leaves IFLA_OVPN_MODE out. Returns the ifindex."""
     with iproute(netns) as ipr:
-        kwargs: dict[str, object] = {"ifname": ifname, "kind": LINK_KIND}
+        kwargs: dict[str, object] = {"ifname": ifname, "kind": kind}
         if mode is not None:
             kwargs["ovpn_mode"] = mode
         ipr.link("add", **kwargs)

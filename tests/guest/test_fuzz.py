@@ -5,8 +5,12 @@
 
 from __future__ import annotations
 
-from pyharness.fuzz import nlfuzz, pktfuzz
+import pytest
+
+from pyharness.fuzz import nlfuzz, ovpnfuzz, pktfuzz
 from pyharness.fuzz.pktmodel import ACCEPTED, RX_COUNTERS
+
+from .conftest import sh
 
 SEED = 20261128
 
@@ -36,3 +40,27 @@ def test_packet_fuzz_counts_every_packet_where_the_model_says() -> None:
     for fate in (ACCEPTED, *RX_COUNTERS):
         assert fig.outcome[fate] > 0, fate
     assert fig.listener > 0 and fig.control_on_socket > 0
+
+
+def check_ovpn_fuzz(fig: ovpnfuzz.Figures, count: int) -> None:
+    print(ovpnfuzz.report(fig))
+    assert fig.problems == []
+    assert fig.messages == count == fig.successes + fig.errors
+    assert {op.split(":")[0] for op in fig.by_op} == set(ovpnfuzz.OPS)
+    for stage in ("policy", "device", "nest", "handler", "dump"):
+        assert fig.by_stage[stage] > 0, stage
+    assert fig.successes > 0 and fig.replies > 0
+
+
+@pytest.mark.dco_ovpn_api
+def test_ovpn_fuzz_answers_every_request_as_predicted() -> None:
+    check_ovpn_fuzz(ovpnfuzz.run(400, SEED), 400)
+
+
+@pytest.mark.upstream_ovpn
+def test_ovpn_fuzz_oracle_holds_for_the_intree_driver() -> None:
+    sh("modprobe ovpn")
+    try:
+        check_ovpn_fuzz(ovpnfuzz.run(400, SEED), 400)
+    finally:
+        sh("rmmod ovpn", check=False)

@@ -15,22 +15,11 @@ from pyroute2 import IPRoute
 
 from pyharness.guest import module, netns
 from pyharness.net import topo
-from pyharness.netlink import genl, intree_ovpn
+from pyharness.netlink import genl, upstream
+from pyharness.proto import upstream as up
 from pyharness.proto.wire import Cipher, KeyDir
 
 pytestmark = pytest.mark.dco_ovpn_api
-
-# numbers of uapi/linux/ovpn.yaml not in intree_ovpn yet
-CMD_PEER_SET = 2
-CMD_PEER_DEL_NTF = 5
-CMD_KEY_GET = 7
-CMD_KEY_SWAP = 8
-CMD_KEY_DEL = 10
-PEER_DEL_REASON = 15
-PEER_TX_ID = 24
-PEER_LOCAL_PORT = 12
-REASON_USERSPACE = 1
-SLOT_SECONDARY = 1
 
 
 def keydir(seed: int) -> KeyDir:
@@ -42,7 +31,7 @@ class Pair:
 
     def __init__(self) -> None:
         self.underlay = topo.Underlay()
-        self.ends = [intree_ovpn.UpstreamEnd(ns) for ns in self.underlay.ns]
+        self.ends = [upstream.UpstreamEnd(ns) for ns in self.underlay.ns]
 
     def connect(self, ids: tuple[int, int] = (1, 1), tx_ids: tuple[int, int] | None = None) -> None:
         """End i knows the other as peer ``ids[i]``; with ``tx_ids``, sends to it with ``tx_ids[i]``."""
@@ -50,7 +39,7 @@ class Pair:
         for side, end in enumerate(self.ends):
             end.attach((topo.UNDERLAY4[side], topo.PORT), ids[side], (topo.UNDERLAY4[1 - side], topo.PORT))
             if tx_ids is not None:
-                set_peer(end, genl.u32(PEER_TX_ID, tx_ids[side]), ids[side])
+                end.client.peer_set(end.ifindex, {"id": ids[side], "tx-id": tx_ids[side]})
             end.key(ids[side], keys[side], keys[1 - side])
             # IPv4 only: no IPv6 packets of the stack's own in the counters
             netns.run(end.ns, "sysctl", "-qw", f"net.ipv6.conf.{end.ifname}.disable_ipv6=1")
@@ -73,24 +62,14 @@ def pair() -> Iterator[Pair]:
     p.close()
 
 
-def request(end: intree_ovpn.UpstreamEnd, cmd: int, nest_type: int, *attrs: bytes) -> list[genl.GenlMessage]:
-    payload = genl.u32(intree_ovpn.A_IFINDEX, end.ifindex) + genl.nest(nest_type, *attrs)
-    return end.genl.request(end.family, cmd, payload)
-
-
-def set_peer(end: intree_ovpn.UpstreamEnd, attr: bytes, peer_id: int) -> None:
-    request(end, CMD_PEER_SET, intree_ovpn.A_PEER, genl.u32(intree_ovpn.PEER_ID, peer_id), attr)
-
-
-def peer_attrs(end: intree_ovpn.UpstreamEnd, peer_id: int) -> dict[int, bytes]:
-    (msg,) = request(end, intree_ovpn.CMD_PEER_GET, intree_ovpn.A_PEER, genl.u32(intree_ovpn.PEER_ID, peer_id))
-    return genl.attr_map(msg.attrs[intree_ovpn.A_PEER])
+def peer_info(end: upstream.UpstreamEnd, peer_id: int) -> upstream.PeerInfo:
+    return end.client.peer_get(end.ifindex, peer_id)
 
 
 def test_family_and_link_kind_are_the_modules(pair):
     """OpenVPN 2.7 finds genl family ``ovpn`` and creates kind ``ovpn``: both served by ovpn-dco, not a module
     named ovpn (so OpenVPN's version string reads "N/A", not an in-tree kernel's)."""
-    fam = pair.ends[0].genl.resolve(intree_ovpn.FAMILY)
+    fam = pair.ends[0].client.genl.resolve(up.FAMILY)
     assert fam.version == 1
     assert list(fam.groups) == ["peers"]
     assert not Path("/sys/module/ovpn").exists()
@@ -111,17 +90,17 @@ def test_tunnel_carries_traffic_and_counts_it(pair):
     assert b["vpn_tx_packets"] == 5 and a["vpn_rx_packets"] == 5
     # 5 ICMP echoes of 84 bytes (IPv4 header, ICMP header, 56 bytes of data) each way
     assert a["vpn_tx_bytes"] == b["vpn_rx_bytes"] == 5 * 84
-    attrs = peer_attrs(pair.ends[0], 1)
-    assert genl.get_u32(attrs[PEER_TX_ID]) == 1
-    assert struct.unpack(">H", attrs[PEER_LOCAL_PORT])[0] == topo.PORT
-    assert attrs[intree_ovpn.PEER_REMOTE_IPV4] == socket.inet_aton(topo.UNDERLAY4[1])
+    info = peer_info(pair.ends[0], 1)
+    assert info.tx_id == 1
+    assert info.local_port == topo.PORT
+    assert info.remote == (topo.UNDERLAY4[1], topo.PORT)
 
 
 def test_asymmetric_peer_ids_with_tx_id(pair):
     """a knows b as peer 5 and sends with id 7; b knows a as peer 7 and sends with id 5."""
     pair.connect(ids=(5, 7), tx_ids=(7, 5))
     assert " 3 received" in pair.ping()
-    assert genl.get_u32(peer_attrs(pair.ends[0], 5)[PEER_TX_ID]) == 7
+    assert peer_info(pair.ends[0], 5).tx_id == 7
     assert pair.ends[1].peer_stats(7)["vpn_rx_packets"] >= 3
 
 
@@ -129,60 +108,38 @@ def test_key_get_swap_del(pair):
     pair.connect()
     end = pair.ends[0]
 
-    def key_get(slot: int) -> dict[int, int]:
-        (msg,) = request(
-            end,
-            CMD_KEY_GET,
-            intree_ovpn.A_KEYCONF,
-            genl.u32(intree_ovpn.KEYCONF_PEER_ID, 1),
-            genl.u32(intree_ovpn.KEYCONF_SLOT, slot),
-        )
-        return {t: genl.get_u32(v) for t, v in genl.parse_attrs(msg.attrs[intree_ovpn.A_KEYCONF])}
-
-    assert key_get(intree_ovpn.SLOT_PRIMARY) == {
-        intree_ovpn.KEYCONF_PEER_ID: 1,
-        intree_ovpn.KEYCONF_SLOT: 0,
-        intree_ovpn.KEYCONF_KEY_ID: 0,
-        intree_ovpn.KEYCONF_CIPHER_ALG: intree_ovpn.ALG_AES_GCM,
-    }
-    with pytest.raises(genl.NetlinkError) as err:
-        key_get(SLOT_SECONDARY)
-    assert err.value.errno == 2  # ENOENT
-    request(end, CMD_KEY_SWAP, intree_ovpn.A_KEYCONF, genl.u32(intree_ovpn.KEYCONF_PEER_ID, 1))
-    assert key_get(SLOT_SECONDARY)[intree_ovpn.KEYCONF_KEY_ID] == 0
-    request(
-        end,
-        CMD_KEY_DEL,
-        intree_ovpn.A_KEYCONF,
-        genl.u32(intree_ovpn.KEYCONF_PEER_ID, 1),
-        genl.u32(intree_ovpn.KEYCONF_SLOT, SLOT_SECONDARY),
+    assert end.client.key_get(end.ifindex, 1, up.KeySlot.PRIMARY) == upstream.KeyInfo(
+        peer_id=1, slot=0, key_id=0, cipher_alg=up.CipherAlg.AES_GCM
     )
+    with pytest.raises(genl.NetlinkError) as err:
+        end.client.key_get(end.ifindex, 1, up.KeySlot.SECONDARY)
+    assert err.value.errno == 2  # ENOENT
+    end.client.key_swap(end.ifindex, 1)
+    assert end.client.key_get(end.ifindex, 1, up.KeySlot.SECONDARY).key_id == 0
+    end.client.key_del(end.ifindex, 1, up.KeySlot.SECONDARY)
     with pytest.raises(genl.NetlinkError):
-        key_get(SLOT_SECONDARY)
+        end.client.key_get(end.ifindex, 1, up.KeySlot.SECONDARY)
 
 
 def test_peer_del_notifies_the_peers_group(pair):
     pair.connect()
     end = pair.ends[0]
-    with netns.inside(end.ns):
-        listener = genl.GenlSocket()
+    listener = upstream.Client(end.ns)
     try:
-        listener.join(listener.resolve(intree_ovpn.FAMILY).groups["peers"])
-        request(end, intree_ovpn.CMD_PEER_DEL, intree_ovpn.A_PEER, genl.u32(intree_ovpn.PEER_ID, 1))
+        listener.subscribe()
+        end.client.peer_del(end.ifindex, 1)
         deadline = time.monotonic() + 5
-        msgs: list[genl.GenlMessage] = []
-        while not msgs and time.monotonic() < deadline:
-            msgs = listener.notifications(1.0)
+        notes: list[upstream.Notification] = []
+        while not notes and time.monotonic() < deadline:
+            notes = listener.notifications(1.0)
     finally:
         listener.close()
-    (msg,) = msgs
-    assert msg.cmd == CMD_PEER_DEL_NTF
-    assert genl.get_u32(msg.attrs[intree_ovpn.A_IFINDEX]) == end.ifindex
-    peer = genl.attr_map(msg.attrs[intree_ovpn.A_PEER])
-    assert genl.get_u32(peer[intree_ovpn.PEER_ID]) == 1
-    assert genl.get_u32(peer[PEER_DEL_REASON]) == REASON_USERSPACE
+    (note,) = notes
+    assert note == upstream.Notification(
+        "peer-del-ntf", end.ifindex, upstream.PeerInfo(id=1, del_reason=up.DelPeerReason.USERSPACE)
+    )
     with pytest.raises(genl.NetlinkError) as err:
-        peer_attrs(end, 1)
+        peer_info(end, 1)
     assert err.value.errno == 2
     assert err.value.extack == not_found_message(1)
 
@@ -199,7 +156,7 @@ class Listener:
     def __init__(self, ns: str) -> None:
         with netns.inside(ns):
             self.sock = genl.GenlSocket()
-        self.sock.join(self.sock.resolve(intree_ovpn.FAMILY).groups["peers"])
+        self.sock.join(self.sock.resolve(up.FAMILY).groups[up.MCAST_GROUP_PEERS])
 
     def messages(self, want: int, timeout: float = 5.0) -> list[genl.GenlMessage]:
         out: list[genl.GenlMessage] = []
@@ -212,9 +169,8 @@ class Listener:
         self.sock.close()
 
 
-CMD_KEY_SWAP_NTF = 9
-CMD_PEER_FLOAT_NTF = 11
-PEER_REMOTE_PORT = 5
+CMD_KEY_SWAP_NTF = up.Cmd.KEY_SWAP_NTF
+CMD_PEER_FLOAT_NTF = up.Cmd.PEER_FLOAT_NTF
 
 
 def test_float_is_notified_with_the_new_endpoint():
@@ -231,11 +187,11 @@ def test_float_is_notified_with_the_new_endpoint():
         assert len(msgs) == 1, msgs
         (msg,) = msgs
         assert msg.cmd == CMD_PEER_FLOAT_NTF
-        assert genl.get_u32(msg.attrs[intree_ovpn.A_IFINDEX]) == w.end.ifindex
-        assert genl.parse_attrs(msg.attrs[intree_ovpn.A_PEER]) == [
-            (intree_ovpn.PEER_ID, struct.pack("=I", w.peer_id)),
-            (intree_ovpn.PEER_REMOTE_IPV4, socket.inet_aton("192.0.2.3")),
-            (PEER_REMOTE_PORT, struct.pack(">H", 2000)),
+        assert genl.get_u32(msg.attrs[up.Attr.IFINDEX]) == w.end.ifindex
+        assert genl.parse_attrs(msg.attrs[up.Attr.PEER]) == [
+            (up.PeerAttr.ID, struct.pack("=I", w.peer_id)),
+            (up.PeerAttr.REMOTE_IPV4, socket.inet_aton("192.0.2.3")),
+            (up.PeerAttr.REMOTE_PORT, struct.pack(">H", 2000)),
         ]
         # the same address again is no float
         w.send(w.inner_udp(b"y"))
@@ -259,11 +215,11 @@ def test_exhausted_key_is_notified_once(sh_module_reload):
         s.close()
         msgs = listener.messages(2, timeout=3)
         assert [m.cmd for m in msgs] == [CMD_KEY_SWAP_NTF]
-        assert genl.get_u32(msgs[0].attrs[intree_ovpn.A_IFINDEX]) == w.end.ifindex
+        assert genl.get_u32(msgs[0].attrs[up.Attr.IFINDEX]) == w.end.ifindex
         # key id as a u16, as the in-tree driver sends it (OpenVPN 2.7 reads it with nla_get_u16)
-        assert genl.parse_attrs(msgs[0].attrs[intree_ovpn.A_KEYCONF]) == [
-            (intree_ovpn.KEYCONF_PEER_ID, struct.pack("=I", w.peer_id)),
-            (intree_ovpn.KEYCONF_KEY_ID, struct.pack("=H", w.key_id)),
+        assert genl.parse_attrs(msgs[0].attrs[up.Attr.KEYCONF]) == [
+            (up.KeyconfAttr.PEER_ID, struct.pack("=I", w.peer_id)),
+            (up.KeyconfAttr.KEY_ID, struct.pack("=H", w.key_id)),
         ]
     finally:
         listener.close()

@@ -10,7 +10,8 @@ import pytest
 from pyharness.bench import guest as bench_guest
 from pyharness.bench import run as bench
 from pyharness.net import traffic
-from pyharness.netlink import genl, intree_ovpn, wg
+from pyharness.netlink import genl, upstream, wg
+from pyharness.proto import upstream as up
 from pyharness.proto.wire import Cipher, keydir
 
 
@@ -353,26 +354,26 @@ def test_iperf3_udp_report_gives_datagrams_received_per_second():
 
 
 def test_upstream_peer_new_encodes_addresses_big_endian():
-    payload = intree_ovpn.peer_new_payload(7, 3, 12, ("192.0.2.2", 1194))
+    payload = upstream.peer_new_payload(7, 3, 12, ("192.0.2.2", 1194))
     top = genl.attr_map(payload)
-    assert genl.get_u32(top[intree_ovpn.A_IFINDEX]) == 7
-    peer = genl.attr_map(top[intree_ovpn.A_PEER])
-    assert genl.get_u32(peer[intree_ovpn.PEER_ID]) == 3
-    assert peer[intree_ovpn.PEER_REMOTE_IPV4] == bytes([192, 0, 2, 2])
-    assert peer[intree_ovpn.PEER_REMOTE_PORT][:2] == struct.pack(">H", 1194)
-    assert genl.get_u32(peer[intree_ovpn.PEER_SOCKET]) == 12
+    assert genl.get_u32(top[up.Attr.IFINDEX]) == 7
+    peer = genl.attr_map(top[up.Attr.PEER])
+    assert genl.get_u32(peer[up.PeerAttr.ID]) == 3
+    assert peer[up.PeerAttr.REMOTE_IPV4] == bytes([192, 0, 2, 2])
+    assert peer[up.PeerAttr.REMOTE_PORT] == struct.pack(">H", 1194)
+    assert genl.get_u32(peer[up.PeerAttr.SOCKET]) == 12
 
 
 def test_upstream_key_new_uses_u32_enums_and_both_directions():
     tx, rx = keydir(Cipher.CHACHA20_POLY1305, 1), keydir(Cipher.CHACHA20_POLY1305, 2)
-    top = genl.attr_map(intree_ovpn.key_new_payload(5, 1, 0, tx, rx))
-    kc = genl.attr_map(top[intree_ovpn.A_KEYCONF])
-    assert {len(kc[a]) for a in (intree_ovpn.KEYCONF_SLOT, intree_ovpn.KEYCONF_KEY_ID)} == {4}
-    assert genl.get_u32(kc[intree_ovpn.KEYCONF_CIPHER_ALG]) == intree_ovpn.ALG_CHACHA20_POLY1305
-    enc = genl.attr_map(kc[intree_ovpn.KEYCONF_ENCRYPT_DIR])
-    dec = genl.attr_map(kc[intree_ovpn.KEYCONF_DECRYPT_DIR])
-    assert (enc[intree_ovpn.KEYDIR_CIPHER_KEY], dec[intree_ovpn.KEYDIR_NONCE_TAIL]) == (tx.key, rx.nonce_tail)
-    assert intree_ovpn.cipher_alg(Cipher.AES_128_GCM) == intree_ovpn.ALG_AES_GCM
+    top = genl.attr_map(upstream.key_new_payload(5, 1, 0, tx, rx))
+    kc = genl.attr_map(top[up.Attr.KEYCONF])
+    assert {len(kc[a]) for a in (up.KeyconfAttr.SLOT, up.KeyconfAttr.KEY_ID)} == {4}
+    assert genl.get_u32(kc[up.KeyconfAttr.CIPHER_ALG]) == up.CipherAlg.CHACHA20_POLY1305
+    enc = genl.attr_map(kc[up.KeyconfAttr.ENCRYPT_DIR])
+    dec = genl.attr_map(kc[up.KeyconfAttr.DECRYPT_DIR])
+    assert (enc[up.KeydirAttr.CIPHER_KEY], dec[up.KeydirAttr.NONCE_TAIL]) == (tx.key, rx.nonce_tail)
+    assert upstream.cipher_alg(Cipher.AES_128_GCM) == up.CipherAlg.AES_GCM
 
 
 @pytest.mark.upstream_ovpn  # the target kernel has the in-tree ovpn (6.16+), so its headers have ovpn.h
@@ -383,25 +384,25 @@ def test_upstream_uapi_numbers_match_the_target_kernels_header(target_kernel):
     common = target_kernel.build_dir.with_name(target_kernel.build_dir.name.removesuffix("-amd64") + "-common")
     (header,) = [p for d in (target_kernel.build_dir, common) if (p := d / "include/uapi/linux/ovpn.h").exists()]
     text = header.read_text()
-
-    def enum_values(first: str) -> dict[str, int]:
-        body = text[text.index(first) :].split("}", 1)[0]
-        names = re.findall(r"^\s*(OVPN_[A-Z0-9_]+)", body, re.M)
-        return {n: i + 1 for i, n in enumerate(n for n in names if not n.startswith("__") and not n.endswith("_MAX"))}
-
-    peer = enum_values("OVPN_A_PEER_ID = 1")
-    assert peer["OVPN_A_PEER_REMOTE_IPV4"] == intree_ovpn.PEER_REMOTE_IPV4
-    assert peer["OVPN_A_PEER_REMOTE_PORT"] == intree_ovpn.PEER_REMOTE_PORT
-    assert peer["OVPN_A_PEER_SOCKET"] == intree_ovpn.PEER_SOCKET
-    assert peer["OVPN_A_PEER_VPN_TX_PACKETS"] == intree_ovpn.PEER_VPN_TX_PACKETS
-    cmds = enum_values("OVPN_CMD_PEER_NEW = 1")
-    assert (cmds["OVPN_CMD_PEER_NEW"], cmds["OVPN_CMD_PEER_GET"], cmds["OVPN_CMD_KEY_NEW"]) == (
-        intree_ovpn.CMD_PEER_NEW,
-        intree_ovpn.CMD_PEER_GET,
-        intree_ovpn.CMD_KEY_NEW,
-    )
-    kc = enum_values("OVPN_A_KEYCONF_PEER_ID = 1")
-    assert kc["OVPN_A_KEYCONF_DECRYPT_DIR"] == intree_ovpn.KEYCONF_DECRYPT_DIR
+    values: dict[str, int] = {}
+    for body in re.findall(r"enum\s*\w*\s*\{(.*?)\}", text, re.S):
+        nxt = 0
+        for name, value in re.findall(r"^\s*(OVPN_\w+)(?:\s*=\s*(\d+))?", body, re.M):
+            nxt = int(value) if value else nxt
+            values[name] = nxt
+            nxt += 1
+    ours = {
+        "OVPN_CMD_": up.Cmd,
+        "OVPN_A_": up.Attr,
+        "OVPN_A_PEER_": up.PeerAttr,
+        "OVPN_A_KEYCONF_": up.KeyconfAttr,
+        "OVPN_A_KEYDIR_": up.KeydirAttr,
+        "OVPN_CIPHER_ALG_": up.CipherAlg,
+        "OVPN_DEL_PEER_REASON_": up.DelPeerReason,
+        "OVPN_KEY_SLOT_": up.KeySlot,
+    }
+    expected = {prefix + m.name: int(m) for prefix, enum in ours.items() for m in enum}
+    assert {k: values[k] for k in expected} == expected
 
 
 def test_wireguard_set_device_payload():
