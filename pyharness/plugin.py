@@ -22,7 +22,8 @@ from typing import Any
 import pytest
 
 from .guest import timing
-from .matrix import kernelcheck, resolve
+from .matrix import kernelcheck, openvpn27, resolve
+from .openvpn import program
 from .vm import build, kernels, paths, vng
 
 GUEST_ENV = "OVPN_DCO_GUEST"
@@ -32,11 +33,17 @@ DEBUG_MODULE_ENV = "OVPN_DCO_DEBUG_KO"
 # Tests of living beside the in-tree "ovpn" driver: deselected, with a line saying
 # so, for a kernel built without it (CONFIG_OVPN unset: before 6.16).
 UPSTREAM_OVPN_MARK = "upstream_ovpn"
+# Tests that run Debian unstable's OpenVPN 2.7: the plugin installs it (sid chroot) before the
+# guest boots. The longer set of them is deselected unless --openvpn27-full (make test-openvpn27).
+OPENVPN27_MARK = "openvpn27"
+OPENVPN27_FULL_MARK = "openvpn27_full"
 GUEST_DIR = paths.REPO / "tests" / "guest"
 _RESULTS = pytest.StashKey[dict[str, dict[str, Any]]]()
 _PENDING = pytest.StashKey[list["GuestItem"]]()
 _FAILURE = pytest.StashKey[str]()
 _KERNEL = pytest.StashKey[kernels.Kernel]()
+_WANTS_OPENVPN27 = pytest.StashKey[bool]()
+_OPENVPN27 = pytest.StashKey[Path]()
 
 
 def in_guest() -> bool:
@@ -50,6 +57,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption("--guest-timeout", type=float, default=2400.0, help="seconds the guest run may take")
     group.addoption("--debug-module", action="store_true", help="build with CONFIG_OVPN_DCO_DEBUG=y")
+    group.addoption(
+        "--openvpn27-full",
+        action="store_true",
+        help=f"also run the tests marked {OPENVPN27_FULL_MARK} (the longer OpenVPN 2.7 set)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -58,6 +70,12 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers", f"{UPSTREAM_OVPN_MARK}: needs the in-tree ovpn module (CONFIG_OVPN, 6.16+); deselected without it"
     )
     config.addinivalue_line("markers", f"{kernelcheck.MARK}: checks the debug kernel itself; deselected on others")
+    config.addinivalue_line(
+        "markers", f"{OPENVPN27_MARK}: runs Debian unstable's OpenVPN 2.7 (installed in the sid chroot first)"
+    )
+    config.addinivalue_line(
+        "markers", f"{OPENVPN27_FULL_MARK}: the longer OpenVPN 2.7 set; deselected unless --openvpn27-full"
+    )
 
 
 def target_kernel(config: pytest.Config) -> kernels.Kernel:
@@ -85,6 +103,23 @@ def deselect_without_upstream_ovpn(config: pytest.Config, items: list[pytest.Ite
         f"ovpn-dco: deselected {len(marked)} tests marked {UPSTREAM_OVPN_MARK}: "
         f"{kernel.release} has no in-tree ovpn (CONFIG_OVPN is not set)",
     )
+
+
+def deselect_openvpn27_full(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Drop the longer OpenVPN 2.7 set unless --openvpn27-full asked for it, and say so."""
+    if config.getoption("--openvpn27-full"):
+        return
+    marked = [i for i in items if i.get_closest_marker(OPENVPN27_FULL_MARK)]
+    if not marked:
+        return
+    items[:] = [i for i in items if i not in marked]
+    config.hook.pytest_deselected(items=marked)
+    _write(config, f"ovpn-dco: deselected {len(marked)} tests marked {OPENVPN27_FULL_MARK} (run: make test-openvpn27)")
+
+
+def wants_openvpn27(items: list[pytest.Item]) -> bool:
+    """Whether any selected test runs OpenVPN 2.7 (so the guest needs the chroot that has it)."""
+    return any(i.get_closest_marker(OPENVPN27_MARK) or i.get_closest_marker(OPENVPN27_FULL_MARK) for i in items)
 
 
 def is_guest_item(item: pytest.Item) -> bool:
@@ -138,6 +173,8 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         items[:] = keep
         return
     deselect_without_upstream_ovpn(config, items)
+    deselect_openvpn27_full(config, items)
+    config.stash[_WANTS_OPENVPN27] = wants_openvpn27(items)  # prepared on the host before the guest boots
     if note := kernelcheck.deselect(config, items):
         _write(config, note)
     pending = []
@@ -172,6 +209,8 @@ def _guest_command(config: pytest.Config, module: Path, debug_module: Path, rund
         "TMPDIR": str(rundir),
         timing.SLOWDOWN_ENV: str(kernel.slowdown),
     }
+    if _OPENVPN27 in config.stash:
+        env[program.ROOT_ENV] = str(config.stash[_OPENVPN27])
     verbosity = ["-v"] if config.option.verbose > 0 else []
     pytest_cmd = [paths.python(), "-m", "pytest", "-p", "no:cacheprovider", "-rfE", "--color=no", *verbosity, f"@{ids}"]
     assigns = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
@@ -222,6 +261,14 @@ def _run_guest(config: pytest.Config, pending: list[GuestItem]) -> None:
     debug = build.build(kernel, debug=True)  # its self-tests run in tests/guest/test_module.py
     for w in result.warnings + debug.warnings:
         _write(config, f"ovpn-dco: build {w}")
+    if config.stash.get(_WANTS_OPENVPN27, False):
+        _write(
+            config,
+            f"ovpn-dco: OpenVPN 2.7 for the guest: installing Debian unstable's openvpn ({openvpn27.SUITE} chroot)",
+        )
+        root = openvpn27.ensure()
+        config.stash[_OPENVPN27] = root
+        _write(config, f"ovpn-dco: OpenVPN 2.7 is openvpn {openvpn27.version(root)} in {root}")
     results: dict[str, dict[str, Any]] = {}
     config.stash[_RESULTS] = results
     todo = [i.nodeid for i in pending]
