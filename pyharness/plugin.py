@@ -117,6 +117,20 @@ def deselect_openvpn27_full(config: pytest.Config, items: list[pytest.Item]) -> 
     _write(config, f"ovpn-dco: deselected {len(marked)} tests marked {OPENVPN27_FULL_MARK} (run: make test-openvpn27)")
 
 
+def note_openvpn27_provider(config: pytest.Config) -> None:
+    """Say when the OpenVPN 2.7 tests run against the kernel's in-tree ovpn (CONFIG_OVPN) rather than ours."""
+    try:
+        kernel = target_kernel(config)
+    except (kernels.KernelNotFound, OSError, RuntimeError):
+        return
+    if kernel.config_value("OVPN") in ("y", "m"):
+        _write(
+            config,
+            f"ovpn-dco: the {OPENVPN27_MARK} tests run against the in-tree ovpn driver of {kernel.release} "
+            "(CONFIG_OVPN is set: this module leaves the ovpn family and link kind to it)",
+        )
+
+
 def wants_openvpn27(items: list[pytest.Item]) -> bool:
     """Whether any selected test runs OpenVPN 2.7 (so the guest needs the chroot that has it)."""
     return any(i.get_closest_marker(OPENVPN27_MARK) or i.get_closest_marker(OPENVPN27_FULL_MARK) for i in items)
@@ -175,6 +189,8 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     deselect_without_upstream_ovpn(config, items)
     deselect_openvpn27_full(config, items)
     config.stash[_WANTS_OPENVPN27] = wants_openvpn27(items)  # prepared on the host before the guest boots
+    if config.stash[_WANTS_OPENVPN27]:
+        note_openvpn27_provider(config)
     if note := kernelcheck.deselect(config, items):
         _write(config, note)
     pending = []

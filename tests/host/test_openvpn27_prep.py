@@ -12,7 +12,7 @@ from pyharness import plugin
 from pyharness.matrix import openvpn27
 from pyharness.openvpn import program
 from pyharness.vm import chroot, vng
-from tests.host.test_plugin import guest_command_files, run_with_fake_guest
+from tests.host.test_plugin import FAKE_KERNEL, guest_command_files, run_with_fake_guest
 
 pytest_plugins = ["pytester"]
 
@@ -179,6 +179,7 @@ def test_plugin_prepares_openvpn27_and_tells_the_guest_where(pytester, monkeypat
 
     monkeypatch.setattr(plugin.openvpn27, "ensure", ensure)
     monkeypatch.setattr(plugin.openvpn27, "version", lambda root: "2.7.8-1")
+    monkeypatch.setattr(type(FAKE_KERNEL), "config_value", lambda self, name: "n", raising=False)
     commands: list[str] = []
     result = run_with_fake_guest(pytester, monkeypatch, guest_recording(commands), *args)
     result.assert_outcomes(passed=ran, deselected=3 - ran)
@@ -192,7 +193,22 @@ def test_plugin_prepares_openvpn27_and_tells_the_guest_where(pytester, monkeypat
 def test_plugin_leaves_the_chroot_alone_without_openvpn27_tests(pytester, monkeypatch):
     pytester.makepyfile(test_o27=OPENVPN27_TESTS)
     monkeypatch.setattr(plugin.openvpn27, "ensure", lambda: pytest.fail("prepared OpenVPN 2.7 for no test"))
+    monkeypatch.setattr(type(FAKE_KERNEL), "config_value", lambda self, name: "n", raising=False)
     commands: list[str] = []
     result = run_with_fake_guest(pytester, monkeypatch, guest_recording(commands), "-k", "other")
     result.assert_outcomes(passed=1, deselected=2)
     assert program.ROOT_ENV not in commands[0]
+
+
+@pytest.mark.parametrize(("config_ovpn", "noted"), [("m", True), ("y", True), ("n", False)])
+def test_plugin_says_when_openvpn27_gets_the_in_tree_driver(pytester, monkeypatch, tmp_path, config_ovpn, noted):
+    pytester.makepyfile(test_o27=OPENVPN27_TESTS)
+    monkeypatch.setattr(plugin.openvpn27, "ensure", lambda: tmp_path)
+    monkeypatch.setattr(plugin.openvpn27, "version", lambda root: "2.7.8-1")
+    monkeypatch.setattr(
+        type(FAKE_KERNEL), "config_value", lambda self, name: {"OVPN": config_ovpn}[name], raising=False
+    )
+    result = run_with_fake_guest(pytester, monkeypatch, guest_recording([]))
+    result.assert_outcomes(passed=2, deselected=1)
+    lines = [line for line in result.outlines if "run against the in-tree ovpn driver of 6.1-test" in line]
+    assert len(lines) == (1 if noted else 0)
