@@ -398,4 +398,39 @@ static inline void ovpn_chacha20_crypt(struct ovpn_chacha *c, u8 *dst,
 }
 #endif
 
+/*
+ * NL_SET_ERR_MSG_FMT() (6.2): extack messages with numbers in them. Without
+ * it, @plain: the same message without the numbers.
+ */
+#ifdef NL_SET_ERR_MSG_FMT
+#define ovpn_compat_err_fmt(extack, plain, fmt, ...)			\
+	NL_SET_ERR_MSG_FMT(extack, fmt, ##__VA_ARGS__)
+#else
+#define ovpn_compat_err_fmt(extack, plain, fmt, ...)			\
+	NL_SET_ERR_MSG(extack, plain)
+#endif
+
+/*
+ * NLA_UINT (6.8): an unsigned integer of 4 or 8 bytes, the smaller when the
+ * value fits (OVPN_COMPAT_NLA_UINT: a Kbuild probe). Before, nothing checks
+ * such an attribute (a request never carries one) and the reply puts it as
+ * nla_put_uint() would.
+ */
+#ifdef OVPN_COMPAT_NLA_UINT_TYPE
+#define OVPN_COMPAT_NLA_UINT	NLA_UINT
+#define ovpn_compat_nla_put_uint	nla_put_uint
+#else
+#define OVPN_COMPAT_NLA_UINT	NLA_BINARY
+
+static inline int ovpn_compat_nla_put_uint(struct sk_buff *skb, int attrtype,
+					   u64 value)
+{
+	u32 small = value;
+
+	if (small == value)
+		return nla_put_u32(skb, attrtype, small);
+	return nla_put(skb, attrtype, sizeof(value), &value);
+}
+#endif
+
 #endif /* _NET_OVPN_DCO_COMPAT_H_ */

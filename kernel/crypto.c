@@ -219,8 +219,9 @@ ovpn_crypto_key_slot_primary(struct ovpn_crypto_state *cs)
  * nothing if @ks was replaced or moved to SECONDARY meanwhile.
  *
  * Context: any but hard IRQ (the TX path).
+ * Return: true if this call retired @ks (userspace is to be told once).
  */
-void ovpn_crypto_kill_key(struct ovpn_crypto_state *cs,
+bool ovpn_crypto_kill_key(struct ovpn_crypto_state *cs,
 			  struct ovpn_crypto_key_slot *ks)
 {
 	struct ovpn_crypto_key_slot *old = NULL;
@@ -237,4 +238,38 @@ void ovpn_crypto_kill_key(struct ovpn_crypto_state *cs,
 				    old->key_id);
 		ovpn_crypto_key_slot_put(old);
 	}
+	return old;
+}
+
+/**
+ * ovpn_crypto_slot_info - what a key slot holds, without the key material
+ * @cs: the key slots of a peer
+ * @slot: PRIMARY or SECONDARY
+ * @key_id: the key id of the slot's key
+ * @alg: its cipher
+ *
+ * Context: any.
+ * Return: 0, or -ENOENT if the slot is empty.
+ */
+int ovpn_crypto_slot_info(struct ovpn_crypto_state *cs,
+			  enum ovpn_key_slot slot, u8 *key_id,
+			  enum ovpn_cipher_alg *alg)
+{
+	struct ovpn_crypto_key_slot *ks;
+	unsigned int idx;
+	int ret = -ENOENT;
+
+	rcu_read_lock();
+	idx = READ_ONCE(cs->primary_idx);
+	if (slot == OVPN_KEY_SLOT_SECONDARY)
+		idx = !idx;
+	ks = rcu_dereference(cs->slots[idx]);
+	if (ks) {
+		*key_id = ks->key_id;
+		*alg = ks->chachapoly ? OVPN_CIPHER_ALG_CHACHA20_POLY1305 :
+					OVPN_CIPHER_ALG_AES_GCM;
+		ret = 0;
+	}
+	rcu_read_unlock();
+	return ret;
 }

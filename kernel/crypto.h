@@ -123,8 +123,11 @@ struct ovpn_crypto_key_slot *
 ovpn_crypto_key_slot_primary(struct ovpn_crypto_state *cs);
 /* crypto_aead.c, which frees the slot with its transforms */
 void ovpn_crypto_key_slot_release(struct kref *kref);
-void ovpn_crypto_kill_key(struct ovpn_crypto_state *cs,
+bool ovpn_crypto_kill_key(struct ovpn_crypto_state *cs,
 			  struct ovpn_crypto_key_slot *ks);
+int ovpn_crypto_slot_info(struct ovpn_crypto_state *cs,
+			  enum ovpn_key_slot slot, u8 *key_id,
+			  enum ovpn_cipher_alg *alg);
 
 /**
  * ovpn_crypto_key_slot_hold - take a reference on a key slot

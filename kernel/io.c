@@ -337,12 +337,13 @@ void ovpn_send(struct ovpn_peer *peer, struct sk_buff *skb, bool keepalive)
 	memset(ovpn_skb_cb(skb), 0, sizeof(struct ovpn_skb_cb));
 	ovpn_skb_cb(skb)->peer = peer;
 
-	ret = ovpn_aead_encrypt(ks, peer->id, skb,
+	ret = ovpn_aead_encrypt(ks, READ_ONCE(peer->tx_id), skb,
 				keepalive ? ovpn_encrypt_keepalive_done :
 					    ovpn_encrypt_done);
 	if (unlikely(ret == -ERANGE)) {
 		/* packet ids exhausted: retire the key, never wrap */
-		ovpn_crypto_kill_key(&peer->crypto, ks);
+		if (ovpn_crypto_kill_key(&peer->crypto, ks))
+			ovpn_notify_key_exhausted(peer, ks->key_id);
 	}
 	ovpn_crypto_key_slot_put(ks);
 

@@ -269,8 +269,36 @@ static struct rtnl_link_ops ovpn_link_ops __read_mostly = {
 	.fill_info	= ovpn_fill_info,
 };
 
+#ifdef OVPN_DCO_OVPN_API
+/*
+ * The in-tree driver's link kind, for OpenVPN 2.7 (netlink_ovpn.h): the
+ * same device under the name "ovpn", on kernels that lack that driver.
+ */
+static struct rtnl_link_ops ovpn_link_ops_ovpn __read_mostly = {
+	.kind		= "ovpn",
+	.priv_size	= sizeof(struct ovpn_struct),
+	.setup		= ovpn_setup,
+	.policy		= ovpn_policy,
+	.maxtype	= IFLA_OVPN_MAX,
+	.newlink	= ovpn_newlink,
+	.dellink	= ovpn_dellink,
+	.get_size	= ovpn_get_size,
+	.fill_info	= ovpn_fill_info,
+};
+
+MODULE_ALIAS_RTNL_LINK("ovpn");
+#endif
+
+static struct rtnl_link_ops *const ovpn_link_kinds[] = {
+	&ovpn_link_ops,
+#ifdef OVPN_DCO_OVPN_API
+	&ovpn_link_ops_ovpn,
+#endif
+};
+
 static int __init ovpn_init(void)
 {
+	unsigned int i = 0;
 	int err;
 
 	/* CONFIG_OVPN_DCO_DEBUG only; the module does not load if it fails */
@@ -284,33 +312,38 @@ static int __init ovpn_init(void)
 	if (err)
 		return err;
 
-	err = rtnl_link_register(&ovpn_link_ops);
-	if (err) {
-		pr_err("cannot register link kind %s: %d\n", OVPN_DRV_NAME,
-		       err);
-		goto err_cache;
+	for (i = 0; i < ARRAY_SIZE(ovpn_link_kinds); i++) {
+		err = rtnl_link_register(ovpn_link_kinds[i]);
+		if (err) {
+			pr_err("cannot register link kind %s: %d\n",
+			       ovpn_link_kinds[i]->kind, err);
+			goto err_link;
+		}
 	}
 
 	err = ovpn_nl_register();
-	if (err) {
-		rtnl_link_unregister(&ovpn_link_ops);
-		goto err_cache;
-	}
+	if (err)
+		goto err_link;
 
 	return 0;
 
-err_cache:
+err_link:
+	while (i--)
+		rtnl_link_unregister(ovpn_link_kinds[i]);
 	ovpn_peer_cache_destroy();
 	return err;
 }
 
 static void __exit ovpn_cleanup(void)
 {
+	unsigned int i = ARRAY_SIZE(ovpn_link_kinds);
+
 	/*
-	 * Deletes every remaining ovpn-dco device, in every namespace: their
-	 * peers' deletion is notified, so the families go afterwards.
+	 * Deletes every remaining device of either kind, in every namespace:
+	 * their peers' deletion is notified, so the families go afterwards.
 	 */
-	rtnl_link_unregister(&ovpn_link_ops);
+	while (i--)
+		rtnl_link_unregister(ovpn_link_kinds[i]);
 	ovpn_nl_unregister();
 	/* the RCU callbacks that free peers, sockets and listeners */
 	rcu_barrier();

@@ -333,7 +333,9 @@ int ovpn_nl_get_peer_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 }
 
 /**
- * ovpn_nl_register - register both generic netlink families
+ * ovpn_nl_register - register the generic netlink families
+ *
+ * "ovpn-dco" and "ovpn-dco-v2", and "ovpn" where it is built.
  *
  * Context: module init.
  * Return: 0, or a negative errno with nothing left registered.
@@ -356,6 +358,15 @@ int ovpn_nl_register(void)
 		}
 	}
 
+#ifdef OVPN_DCO_OVPN_API
+	err = ovpn_nlo_register();
+	if (err) {
+		pr_err("cannot register generic netlink family ovpn: %d\n",
+		       err);
+		goto err_unregister;
+	}
+#endif
+
 	return 0;
 
 err_unregister:
@@ -366,7 +377,7 @@ err_unregister:
 }
 
 /**
- * ovpn_nl_unregister - unregister both generic netlink families
+ * ovpn_nl_unregister - unregister the generic netlink families
  *
  * Context: module exit, after every device is gone (their deletion
  * notifications need the families); waits for the commands in progress.
@@ -375,6 +386,9 @@ void ovpn_nl_unregister(void)
 {
 	unsigned int i = ARRAY_SIZE(ovpn_nl_families);
 
+#ifdef OVPN_DCO_OVPN_API
+	ovpn_nlo_unregister();
+#endif
 	while (i--)
 		genl_unregister_family(ovpn_nl_families[i]->genl);
 	ovpn_nl_listeners_fini();

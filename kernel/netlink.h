@@ -156,6 +156,13 @@ int ovpn_nl_get_peer_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
 int ovpn_nl_register(void);
 void ovpn_nl_unregister(void);
 
+#ifdef OVPN_DCO_OVPN_API
+/* the "ovpn" family (netlink_ovpn.h): its PEER_DEL_NTF, its registration */
+void ovpn_nlo_notify_peer_deleted(struct ovpn_peer *peer, u32 reason);
+int ovpn_nlo_register(void);
+void ovpn_nlo_unregister(void);
+#endif
+
 /* operation handlers (doit): netlink_peer.c */
 int ovpn_nl_new_peer(struct ovpn_nl_req *req);
 int ovpn_nl_set_peer(struct ovpn_nl_req *req);

@@ -252,6 +252,9 @@ int ovpn_nl_new_peer(struct ovpn_nl_req *req)
 	ret = ovpn_peer_add(peer, req->extack);
 	if (!ret)
 		goto out_sock;
+	/* these families answer -EEXIST for a VPN address in use, too */
+	if (ret == -EADDRINUSE)
+		ret = -EEXIST;
 
 out_peer:
 	ovpn_peer_abort(peer);
@@ -580,7 +583,8 @@ err:
  * @reason: why
  *
  * Sends DEL_PEER {IFINDEX, DEL_PEER {REASON, PEER_ID}} on group "peers"
- * of both families, each with its own numbering, in the device's netns.
+ * of both families, each with its own numbering, in the device's netns,
+ * and the "ovpn" family's PEER_DEL_NTF where it is built.
  *
  * Context: process context.
  */
@@ -589,4 +593,8 @@ void ovpn_notify_peer_deleted(struct ovpn_peer *peer,
 {
 	ovpn_nl_notify_del_peer_fam(&ovpn_nl_family_dco, peer, reason);
 	ovpn_nl_notify_del_peer_fam(&ovpn_nl_family_dco_v2, peer, reason);
+#ifdef OVPN_DCO_OVPN_API
+	/* enum ovpn_nl_reason is the "ovpn" family's numbering */
+	ovpn_nlo_notify_peer_deleted(peer, reason);
+#endif
 }

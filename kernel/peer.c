@@ -129,6 +129,7 @@ struct ovpn_peer *ovpn_peer_new(struct ovpn_struct *ovpn, u32 id)
 	}
 
 	peer->id = id;
+	peer->tx_id = id;
 	peer->ovpn = ovpn;
 	INIT_HLIST_NODE(&peer->hash_id);
 	INIT_HLIST_NODE(&peer->hash_vpn4);

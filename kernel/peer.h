@@ -59,9 +59,11 @@ struct ovpn_bind {
 
 /**
  * struct ovpn_peer - a peer of an ovpn-dco device
- * @id: the peer id (24 bits), in every DATA_V2 packet we send
+ * @id: the peer id (24 bits): the id the peer's packets carry to us
  * @refcount: references; the peer table holds one until deletion
  * @ovpn: the device
+ * @tx_id: the id our DATA_V2 packets carry to the peer (24 bits): @id
+ *	unless the "ovpn" family's tx-id says otherwise (READ_ONCE/WRITE_ONCE)
  * @hash_id: MP: in the table by peer id
  * @hash_vpn4: MP: in the table by VPN IPv4 address, if @has_ipv4
  * @hash_vpn6: MP: in the table by VPN IPv6 address, if @has_ipv6
@@ -93,6 +95,7 @@ struct ovpn_bind {
  */
 struct ovpn_peer {
 	u32 id;
+	u32 tx_id;
 	struct kref refcount;
 	struct ovpn_struct *ovpn;
 	struct hlist_node hash_id;
@@ -161,6 +164,7 @@ struct ovpn_peer *ovpn_peer_lookup_vpn4(struct ovpn_struct *ovpn, __be32 addr);
 struct ovpn_peer *ovpn_peer_lookup_vpn6(struct ovpn_struct *ovpn,
 					const struct in6_addr *addr);
 void ovpn_peer_float(struct ovpn_peer *peer, struct sk_buff *skb);
+void ovpn_peer_set_bind(struct ovpn_peer *peer, struct ovpn_bind *bind);
 
 /* the reverse path check: peer_route.c */
 bool ovpn_peer_check_by_src(struct ovpn_struct *ovpn, struct sk_buff *skb,

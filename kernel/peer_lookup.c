@@ -165,7 +165,7 @@ int ovpn_peer_hash(struct ovpn_peer *peer, struct netlink_ext_ack *extack)
 			if (tmp->vpn_ipv4 == peer->vpn_ipv4) {
 				NL_SET_ERR_MSG(extack,
 					       "VPN IPv4 address already used by another peer");
-				return -EEXIST;
+				return -EADDRINUSE;
 			}
 		}
 	}
@@ -176,7 +176,7 @@ int ovpn_peer_hash(struct ovpn_peer *peer, struct netlink_ext_ack *extack)
 			if (ipv6_addr_equal(&tmp->vpn_ipv6, &peer->vpn_ipv6)) {
 				NL_SET_ERR_MSG(extack,
 					       "VPN IPv6 address already used by another peer");
-				return -EEXIST;
+				return -EADDRINUSE;
 			}
 		}
 	}
@@ -564,15 +564,18 @@ struct ovpn_peer *ovpn_peer_dump_next(struct ovpn_struct *ovpn,
 	return NULL;
 }
 
-/* the remote of a new bind: the outer source of @skb */
+/* a new bind from @skb: remote its outer source, local its destination */
 static void ovpn_bind_set_remote(struct ovpn_bind *bind, struct sk_buff *skb)
 {
 	__be16 port = udp_hdr(skb)->source;
 
+	/* the address the peer sent to is where our replies come from */
+	bind->has_local = true;
 	if (skb->protocol == htons(ETH_P_IP)) {
 		bind->remote.in4.sin_family = AF_INET;
 		bind->remote.in4.sin_port = port;
 		bind->remote.in4.sin_addr.s_addr = ip_hdr(skb)->saddr;
+		bind->local.ipv4.s_addr = ip_hdr(skb)->daddr;
 		return;
 	}
 
@@ -582,7 +585,27 @@ static void ovpn_bind_set_remote(struct ovpn_bind *bind, struct sk_buff *skb)
 	bind->remote.in6.sin6_addr = ipv6_hdr(skb)->saddr;
 	bind->remote.in6.sin6_scope_id =
 		ipv6_iface_scope_id(&ipv6_hdr(skb)->saddr, skb->skb_iif);
+	bind->local.ipv6 = ipv6_hdr(skb)->daddr;
 #endif
+}
+
+/* publish @bind as @peer's endpoints and move it in the table; ovpn->lock held */
+static void ovpn_peer_replace_bind(struct ovpn_peer *peer,
+				   struct ovpn_bind *bind)
+{
+	struct ovpn_struct *ovpn = peer->ovpn;
+
+	lockdep_assert_held(&ovpn->lock);
+
+	rcu_assign_pointer(peer->bind, bind);
+	/* a deleted peer stays out of the tables */
+	if (ovpn->mode == OVPN_MODE_MP && !peer->deleted) {
+		if (!hlist_nulls_unhashed(&peer->hash_transp))
+			hlist_nulls_del_init_rcu(&peer->hash_transp);
+		hlist_nulls_add_head_rcu(&peer->hash_transp,
+					 &ovpn->peers->by_transp[ovpn_hash_bind(bind)]);
+	}
+	dst_cache_reset(&peer->dst_cache);
 }
 
 /**
@@ -592,9 +615,11 @@ static void ovpn_bind_set_remote(struct ovpn_bind *bind, struct sk_buff *skb)
  *	check, its outer IP and UDP headers still in place
  *
  * If the packet came from another address or port than the peer's
- * remote, the remote becomes that source (and the source address we use
- * is kept only if the family stays the same). MP mode: the peer moves to
- * the chain of its new address in the by_transp table.
+ * remote, the remote becomes that source and the source address we use
+ * the packet's destination (as the in-tree driver does: a multi-homed
+ * host answers from the address the peer reached). MP mode: the peer
+ * moves to the chain of its new address in the by_transp table; the
+ * "ovpn" family notifies the move (PEER_FLOAT_NTF).
  *
  * Context: softirq.
  */
@@ -627,21 +652,36 @@ void ovpn_peer_float(struct ovpn_peer *peer, struct sk_buff *skb)
 		return;
 	}
 
-	if (old->remote.sa.sa_family == bind->remote.sa.sa_family) {
-		bind->local = old->local;
-		bind->has_local = old->has_local;
-	}
-	rcu_assign_pointer(peer->bind, bind);
-	/* a deleted peer stays out of the tables */
-	if (ovpn->mode == OVPN_MODE_MP && !peer->deleted) {
-		hlist_nulls_del_init_rcu(&peer->hash_transp);
-		hlist_nulls_add_head_rcu(&peer->hash_transp,
-					 &ovpn->peers->by_transp[ovpn_hash_bind(bind)]);
-	}
-	dst_cache_reset(&peer->dst_cache);
+	ovpn_peer_replace_bind(peer, bind);
 	spin_unlock_bh(&ovpn->lock);
 
 	net_dbg_ratelimited("%s: peer %u floated\n",
 			    netdev_name(ovpn->dev), peer->id);
+	ovpn_notify_peer_floated(peer);
 	kfree_rcu(old, rcu);
+}
+
+/**
+ * ovpn_peer_set_bind - give a peer new transport endpoints
+ * @peer: the peer (UDP), published or not
+ * @bind: its new endpoints, allocated by the caller; the peer owns them now
+ *
+ * The "ovpn" family's PEER_SET with a remote address: as a float, but
+ * chosen by userspace.
+ *
+ * Context: process context.
+ */
+void ovpn_peer_set_bind(struct ovpn_peer *peer, struct ovpn_bind *bind)
+{
+	struct ovpn_struct *ovpn = peer->ovpn;
+	struct ovpn_bind *old;
+
+	spin_lock_bh(&ovpn->lock);
+	old = rcu_dereference_protected(peer->bind,
+					lockdep_is_held(&ovpn->lock));
+	ovpn_peer_replace_bind(peer, bind);
+	spin_unlock_bh(&ovpn->lock);
+
+	if (old)
+		kfree_rcu(old, rcu);
 }

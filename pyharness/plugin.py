@@ -33,6 +33,7 @@ DEBUG_MODULE_ENV = "OVPN_DCO_DEBUG_KO"
 # Tests of living beside the in-tree "ovpn" driver: deselected, with a line saying
 # so, for a kernel built without it (CONFIG_OVPN unset: before 6.16).
 UPSTREAM_OVPN_MARK = "upstream_ovpn"
+DCO_OVPN_API_MARK = "dco_ovpn_api"
 # Tests that run Debian unstable's OpenVPN 2.7: the plugin installs it (sid chroot) before the
 # guest boots. The longer set of them is deselected unless --openvpn27-full (make test-openvpn27).
 OPENVPN27_MARK = "openvpn27"
@@ -69,6 +70,10 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", f"{UPSTREAM_OVPN_MARK}: needs the in-tree ovpn module (CONFIG_OVPN, 6.16+); deselected without it"
     )
+    config.addinivalue_line(
+        "markers",
+        f"{DCO_OVPN_API_MARK}: needs this module's ovpn family (a kernel without CONFIG_OVPN); deselected elsewhere",
+    )
     config.addinivalue_line("markers", f"{kernelcheck.MARK}: checks the debug kernel itself; deselected on others")
     config.addinivalue_line(
         "markers", f"{OPENVPN27_MARK}: runs Debian unstable's OpenVPN 2.7 (installed in the sid chroot first)"
@@ -85,24 +90,29 @@ def target_kernel(config: pytest.Config) -> kernels.Kernel:
     return config.stash[_KERNEL]
 
 
-def deselect_without_upstream_ovpn(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Drop the upstream_ovpn tests when the target kernel has no in-tree ovpn, and say so."""
-    marked = [i for i in items if i.get_closest_marker(UPSTREAM_OVPN_MARK)]
-    if not marked:
+def deselect_by_intree_ovpn(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Drop the tests the target kernel cannot run, and say so: ``upstream_ovpn`` ones where it has no
+    in-tree ovpn, ``dco_ovpn_api`` ones where it has (the module then does not serve the ``ovpn`` API)."""
+    marks = (UPSTREAM_OVPN_MARK, DCO_OVPN_API_MARK)
+    if not any(i.get_closest_marker(m) for i in items for m in marks):
         return
     try:
         kernel = target_kernel(config)
     except (kernels.KernelNotFound, OSError, RuntimeError):
         return  # the guest run reports the failure for every test
-    if kernel.config_value("OVPN") in ("y", "m"):
+    intree = kernel.config_value("OVPN") in ("y", "m")
+    mark = DCO_OVPN_API_MARK if intree else UPSTREAM_OVPN_MARK
+    marked = [i for i in items if i.get_closest_marker(mark)]
+    if not marked:
         return
     items[:] = [i for i in items if i not in marked]
     config.hook.pytest_deselected(items=marked)
-    _write(
-        config,
-        f"ovpn-dco: deselected {len(marked)} tests marked {UPSTREAM_OVPN_MARK}: "
-        f"{kernel.release} has no in-tree ovpn (CONFIG_OVPN is not set)",
+    why = (
+        "the module leaves the ovpn API to the in-tree driver there"
+        if intree
+        else "it has no in-tree ovpn (CONFIG_OVPN is not set)"
     )
+    _write(config, f"ovpn-dco: deselected {len(marked)} tests marked {mark} on {kernel.release}: {why}")
 
 
 def deselect_openvpn27_full(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -186,7 +196,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
             config.hook.pytest_deselected(items=dropped)
         items[:] = keep
         return
-    deselect_without_upstream_ovpn(config, items)
+    deselect_by_intree_ovpn(config, items)
     deselect_openvpn27_full(config, items)
     config.stash[_WANTS_OPENVPN27] = wants_openvpn27(items)  # prepared on the host before the guest boots
     if config.stash[_WANTS_OPENVPN27]:

@@ -1,4 +1,4 @@
-"""Generate the kernel's generic netlink tables of both families from their YAML specs.
+"""Generate the kernel's generic netlink tables of the module's families from their YAML specs.
 
 ``python -m pyharness.proto.nlgen`` (``make gen``) reads uapi/linux/ovpn_dco.yaml
 and uapi/linux/ovpn_dco_v2.yaml and writes, for each, kernel/netlink_gen_<family>.h:
@@ -10,6 +10,8 @@ The generated C names what the YAML cannot say through macros the hand-written
 kernel/netlink_tmpl.h defines: ``OVPN_NL_DOIT`` (the one handler of every ``do``),
 ``OVPN_NL_<OP>_START`` / ``OVPN_NL_<OP>_DUMPIT`` for each ``dump``, and
 ``OVPN_NL_<OP>_REQUIRED`` (the attributes a command's nest must carry).
+The upstream ``ovpn`` family's spec (uapi/linux/ovpn.yaml, the kernel's own
+layout) goes through ``nlgen_ovpn`` into kernel/netlink_gen_ovpn{,_uapi}.h.
 """
 
 from __future__ import annotations
@@ -22,26 +24,17 @@ from typing import Any
 
 import yaml
 
+from . import nlgen_ovpn
+from .nlgen_fmt import NLA_PAYLOAD_MAX, S16_MAX, c_lower, c_upper, designated
+
 REPO = Path(__file__).resolve().parents[2]
 SPEC_DIR = Path("uapi/linux")
 SPECS: tuple[str, ...] = ("ovpn_dco.yaml", "ovpn_dco_v2.yaml")
+# every spec ``make gen`` reads: the module's own layouts and the upstream ``ovpn`` family's
+ALL_SPECS: tuple[str, ...] = (*SPECS, nlgen_ovpn.SPEC_NAME)
 TOP_SET = "ovpn"
-# NLA_POLICY_{MIN,MAX,RANGE}() keep their bounds in s16; wider ones need a struct netlink_range_validation
-S16_MAX = 0x7FFF
-# the largest payload an attribute can carry (nla_len is u16, the header takes 4 bytes)
-NLA_PAYLOAD_MAX = 0xFFFF - 4
-TAB = 8
-LINE_MAX = 80
 
 Spec = dict[str, Any]
-
-
-def c_upper(name: str) -> str:
-    return name.upper().replace("-", "_")
-
-
-def c_lower(name: str) -> str:
-    return name.lower().replace("-", "_")
 
 
 def load(path: Path) -> Spec:
@@ -208,42 +201,6 @@ class PolicyWriter:
         return "{ .type = NLA_BINARY }"
 
 
-def width(text: str) -> int:
-    return len(text.expandtabs(TAB))
-
-
-def indent_to(col: int) -> str:
-    return "\t" * (col // TAB) + " " * (col % TAB)
-
-
-def wrap_call(prefix: str, call: str, suffix: str) -> list[str]:
-    """``prefix + call + suffix`` on one line, or the call's arguments broken and aligned after its '('."""
-    line = prefix + call + suffix
-    if width(line) <= LINE_MAX or "(" not in call:
-        return [line]
-    head, args = call.split("(", 1)
-    parts = [p.strip() for p in args[:-1].split(",")]
-    col = width(prefix + head + "(")
-    lines = [prefix + head + "(" + parts[0] + ","]
-    for i, part in enumerate(parts[1:], 1):
-        last = i == len(parts) - 1
-        candidate = lines[-1] + " " + part + (")" + suffix if last else ",")
-        if width(candidate) <= LINE_MAX:
-            lines[-1] = candidate
-        else:
-            lines.append(indent_to(col) + part + (")" + suffix if last else ","))
-    return lines
-
-
-def designated(key: str, value: str, depth: int = 1) -> list[str]:
-    """``[key] = value,`` at ``depth`` tabs, the value moved to the next line if it does not fit."""
-    pad = "\t" * depth
-    line = f"{pad}[{key}] = {value},"
-    if width(line) <= LINE_MAX:
-        return [line]
-    return [f"{pad}[{key}] ="] + wrap_call(pad + "\t", value, ",")
-
-
 def request_nest(spec: Spec, op: Spec) -> Spec | None:
     """The attribute of the operations' set that carries a command's parameters (all but ifindex)."""
     top = attr_sets(spec)[TOP_SET]
@@ -384,6 +341,8 @@ def generate(root: Path = REPO) -> dict[Path, str]:
     for name in SPECS:
         source = (SPEC_DIR / name).as_posix()
         out[kernel_output(name)] = render_kernel(load(spec_path(name, root)), source)
+    source = (SPEC_DIR / nlgen_ovpn.SPEC_NAME).as_posix()
+    out.update(nlgen_ovpn.generate(load(spec_path(nlgen_ovpn.SPEC_NAME, root)), source))
     return out
 
 
