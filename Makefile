@@ -2,6 +2,7 @@
 #   make                 build kernel/ovpn-dco.ko against KDIR
 #   make demo            build, boot the default kernel, run a real OpenVPN tunnel over ovpn-dco
 #   make test            the test suite (PYTEST_ARGS are passed to pytest)
+#   make test-openvpn27  the OpenVPN 2.7 tests (Debian unstable's, from the sid chroot), the longer set too
 #   make bench           throughput and packet rate vs WireGuard, OpenVPN userspace, veth (BENCH_ARGS)
 #   make bench-scale     10,000 peers on one device: add/dump/delete times, memory per peer
 #   make checkpatch      checkpatch.pl --strict on kernel/ and kernel/selftest/ (Debian's linux-source-6.1)
@@ -28,7 +29,7 @@ DKMS_FILES := dkms.conf Makefile Kconfig kernel/Kbuild kernel/Makefile kernel/*.
 DKMS_SRC ?= $(DESTDIR)/usr/src/ovpn-dco-$(VERSION)
 KERNELRELEASE_OF_KDIR = $(notdir $(patsubst %/build,%,$(KDIR)))
 
-.PHONY: all modules clean demo test lint gen install bench bench-scale checkpatch matrix dkms-src dkms-install dkms-remove version check-debug fuzz races conformance-record
+.PHONY: all modules clean demo test test-openvpn27 lint gen install bench bench-scale checkpatch matrix dkms-src dkms-install dkms-remove version check-debug fuzz races conformance-record
 
 all: modules
 
@@ -64,6 +65,9 @@ demo:
 
 test:
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-openvpn27:
+	$(PY) -m pytest --openvpn27-full -m "openvpn27 or openvpn27_full" tests/guest $(PYTEST_ARGS)
 
 lint:
 	$(VENV)/bin/ruff check pyharness tests

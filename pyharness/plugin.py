@@ -22,7 +22,8 @@ from typing import Any
 import pytest
 
 from .guest import timing
-from .matrix import kernelcheck, resolve
+from .matrix import kernelcheck, openvpn27, resolve
+from .openvpn import program
 from .vm import build, kernels, paths, vng
 
 GUEST_ENV = "OVPN_DCO_GUEST"
@@ -35,11 +36,17 @@ CONFORMANCE_GOLDEN = Path("tests/guest/data/ovpn_conformance.json")  # pyharness
 # so, for a kernel built without it (CONFIG_OVPN unset: before 6.16).
 UPSTREAM_OVPN_MARK = "upstream_ovpn"
 DCO_OVPN_API_MARK = "dco_ovpn_api"
+# Tests that run Debian unstable's OpenVPN 2.7: the plugin installs it (sid chroot) before the
+# guest boots. The longer set of them is deselected unless --openvpn27-full (make test-openvpn27).
+OPENVPN27_MARK = "openvpn27"
+OPENVPN27_FULL_MARK = "openvpn27_full"
 GUEST_DIR = paths.REPO / "tests" / "guest"
 _RESULTS = pytest.StashKey[dict[str, dict[str, Any]]]()
 _PENDING = pytest.StashKey[list["GuestItem"]]()
 _FAILURE = pytest.StashKey[str]()
 _KERNEL = pytest.StashKey[kernels.Kernel]()
+_WANTS_OPENVPN27 = pytest.StashKey[bool]()
+_OPENVPN27 = pytest.StashKey[Path]()
 
 
 def in_guest() -> bool:
@@ -58,6 +65,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help="on a kernel with the in-tree ovpn: rewrite tests/guest/data/ovpn_conformance.json from its answers",
     )
+    group.addoption(
+        "--openvpn27-full",
+        action="store_true",
+        help=f"also run the tests marked {OPENVPN27_FULL_MARK} (the longer OpenVPN 2.7 set)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -70,6 +82,12 @@ def pytest_configure(config: pytest.Config) -> None:
         f"{DCO_OVPN_API_MARK}: needs this module's ovpn family (a kernel without CONFIG_OVPN); deselected elsewhere",
     )
     config.addinivalue_line("markers", f"{kernelcheck.MARK}: checks the debug kernel itself; deselected on others")
+    config.addinivalue_line(
+        "markers", f"{OPENVPN27_MARK}: runs Debian unstable's OpenVPN 2.7 (installed in the sid chroot first)"
+    )
+    config.addinivalue_line(
+        "markers", f"{OPENVPN27_FULL_MARK}: the longer OpenVPN 2.7 set; deselected unless --openvpn27-full"
+    )
 
 
 def target_kernel(config: pytest.Config) -> kernels.Kernel:
@@ -102,6 +120,37 @@ def deselect_by_intree_ovpn(config: pytest.Config, items: list[pytest.Item]) -> 
         else "it has no in-tree ovpn (CONFIG_OVPN is not set)"
     )
     _write(config, f"ovpn-dco: deselected {len(marked)} tests marked {mark} on {kernel.release}: {why}")
+
+
+def deselect_openvpn27_full(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Drop the longer OpenVPN 2.7 set unless --openvpn27-full asked for it, and say so."""
+    if config.getoption("--openvpn27-full"):
+        return
+    marked = [i for i in items if i.get_closest_marker(OPENVPN27_FULL_MARK)]
+    if not marked:
+        return
+    items[:] = [i for i in items if i not in marked]
+    config.hook.pytest_deselected(items=marked)
+    _write(config, f"ovpn-dco: deselected {len(marked)} tests marked {OPENVPN27_FULL_MARK} (run: make test-openvpn27)")
+
+
+def note_openvpn27_provider(config: pytest.Config) -> None:
+    """Say when the OpenVPN 2.7 tests run against the kernel's in-tree ovpn (CONFIG_OVPN) rather than ours."""
+    try:
+        kernel = target_kernel(config)
+    except (kernels.KernelNotFound, OSError, RuntimeError):
+        return
+    if kernel.config_value("OVPN") in ("y", "m"):
+        _write(
+            config,
+            f"ovpn-dco: the {OPENVPN27_MARK} tests run against the in-tree ovpn driver of {kernel.release} "
+            "(CONFIG_OVPN is set: this module leaves the ovpn family and link kind to it)",
+        )
+
+
+def wants_openvpn27(items: list[pytest.Item]) -> bool:
+    """Whether any selected test runs OpenVPN 2.7 (so the guest needs the chroot that has it)."""
+    return any(i.get_closest_marker(OPENVPN27_MARK) or i.get_closest_marker(OPENVPN27_FULL_MARK) for i in items)
 
 
 def is_guest_item(item: pytest.Item) -> bool:
@@ -155,6 +204,10 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         items[:] = keep
         return
     deselect_by_intree_ovpn(config, items)
+    deselect_openvpn27_full(config, items)
+    config.stash[_WANTS_OPENVPN27] = wants_openvpn27(items)  # prepared on the host before the guest boots
+    if config.stash[_WANTS_OPENVPN27]:
+        note_openvpn27_provider(config)
     if note := kernelcheck.deselect(config, items):
         _write(config, note)
     pending = []
@@ -191,6 +244,8 @@ def _guest_command(config: pytest.Config, module: Path, debug_module: Path, rund
     }
     if config.getoption("--record-conformance"):  # the guest's root is read-only: it writes here, we copy
         env[RECORD_CONFORMANCE_ENV] = str(rundir / CONFORMANCE_GOLDEN.name)
+    if _OPENVPN27 in config.stash:
+        env[program.ROOT_ENV] = str(config.stash[_OPENVPN27])
     verbosity = ["-v"] if config.option.verbose > 0 else []
     pytest_cmd = [paths.python(), "-m", "pytest", "-p", "no:cacheprovider", "-rfE", "--color=no", *verbosity, f"@{ids}"]
     assigns = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
@@ -251,6 +306,14 @@ def _run_guest(config: pytest.Config, pending: list[GuestItem]) -> None:
     debug = build.build(kernel, debug=True)  # its self-tests run in tests/guest/test_module.py
     for w in result.warnings + debug.warnings:
         _write(config, f"ovpn-dco: build {w}")
+    if config.stash.get(_WANTS_OPENVPN27, False):
+        _write(
+            config,
+            f"ovpn-dco: OpenVPN 2.7 for the guest: installing Debian unstable's openvpn ({openvpn27.SUITE} chroot)",
+        )
+        root = openvpn27.ensure()
+        config.stash[_OPENVPN27] = root
+        _write(config, f"ovpn-dco: OpenVPN 2.7 is openvpn {openvpn27.version(root)} in {root}")
     results: dict[str, dict[str, Any]] = {}
     config.stash[_RESULTS] = results
     todo = [i.nodeid for i in pending]

@@ -1,9 +1,10 @@
-"""Real OpenVPN 2.6 (Debian's /usr/sbin/openvpn, unmodified) in network namespaces.
+"""Real OpenVPN (Debian 12's 2.6, or unstable's 2.7 from a chroot; unmodified) in network namespaces.
 
 A ``Lab`` owns a throwaway directory with a PKI (self-signed EC certificates,
 trusted by ``peer-fingerprint``), writes configurations, starts OpenVPN
 processes inside namespaces, waits for them to come up, reads their logs and
-status files, and stops every process it started when closed.
+status files, and stops every process it started when closed. Which OpenVPN a
+process runs is a ``program.Program`` (default: Debian 12's /usr/sbin/openvpn).
 """
 
 from __future__ import annotations
@@ -26,9 +27,10 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from ..guest import netns, timing
-from ..netlink import rtnl
+from ..netlink import ovpn_peers, rtnl
 from ..netlink.dco import OvpnClient, PeerInfo
 from ..proto.consts import DCO_V2
+from .program import DEBIAN12, Program
 
 OPENVPN = "/usr/sbin/openvpn"
 READY = "Initialization Sequence Completed"
@@ -223,13 +225,15 @@ Config = P2P | Server | Client
 class Process:
     """One OpenVPN process in a namespace; its log is a file in the lab."""
 
-    def __init__(self, name: str, ns: str, config: Config, workdir: Path) -> None:
+    def __init__(self, name: str, ns: str, config: Config, workdir: Path, program: Program = DEBIAN12) -> None:
         self.name = name
         self.ns = ns
         self.config = config
+        self.program = program
+        self.workdir = workdir
         self.conf_path = workdir / f"{name}.conf"
         self.log_path = workdir / f"{name}.log"
-        self.conf_path.write_text("\n".join(config.lines()) + "\n")
+        self.conf_path.write_text(program.config_text(config.lines(), workdir))
         self.proc: subprocess.Popen[bytes] | None = None
         self.start()
 
@@ -238,7 +242,7 @@ class Process:
         with open(self.log_path, "ab") as log:
             # `ip netns exec` execs openvpn: the pid is OpenVPN's own.
             self.proc = subprocess.Popen(
-                ["ip", "netns", "exec", self.ns, OPENVPN, "--config", str(self.conf_path)],
+                self.program.argv(self.ns, self.conf_path, self.workdir),
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -332,8 +336,9 @@ class Process:
 class Lab:
     """A working directory, a PKI and the OpenVPN processes started in it."""
 
-    def __init__(self, keep_on: Path | None = None) -> None:
+    def __init__(self, keep_on: Path | None = None, program: Program = DEBIAN12) -> None:
         self.dir = Path(tempfile.mkdtemp(prefix="openvpn-"))
+        self.program = program  # what start() runs unless told otherwise
         self.processes: list[Process] = []
         self._ids: dict[str, Identity] = {}
         self.keep_on = keep_on
@@ -346,8 +351,8 @@ class Lab:
     def path(self, name: str) -> Path:
         return self.dir / name
 
-    def start(self, name: str, ns: str, config: Config) -> Process:
-        proc = Process(name, ns, config, self.dir)
+    def start(self, name: str, ns: str, config: Config, program: Program | None = None) -> Process:
+        proc = Process(name, ns, config, self.dir, program or self.program)
         self.processes.append(proc)
         return proc
 
@@ -403,10 +408,12 @@ def p2p_pair(
     extra: tuple[list[str], list[str]] = ([], []),
     dev: str = "tun",
     wait: bool = True,
+    programs: tuple[Program, Program] | None = None,
 ) -> tuple[Process, Process]:
     """A p2p tunnel: side 0 is the TLS (and TCP) server in ns[0], side 1 the client in ns[1].
 
-    Tunnel addresses are TUNNEL4/TUNNEL6; ``addrs`` are the underlay addresses.
+    Tunnel addresses are TUNNEL4/TUNNEL6; ``addrs`` are the underlay addresses. Each side
+    runs ``programs[side]`` (default: the lab's program).
     """
     ids = (lab.identity("a"), lab.identity("b"))
     procs = []
@@ -427,7 +434,7 @@ def p2p_pair(
             dev=dev,
             extra=[f"ifconfig-ipv6 {TUNNEL6[side]}/64 {TUNNEL6[1 - side]}", *extra[side]],
         )
-        procs.append(lab.start(f"p2p-{'ab'[side]}", ns[side], cfg))
+        procs.append(lab.start(f"p2p-{'ab'[side]}", ns[side], cfg, programs[side] if programs else None))
     if wait:
         for p in procs:
             p.wait_ready()
@@ -441,11 +448,17 @@ class Offload:
     device: str | None  # from "DCO device X opened" in its log
     kind: str | None  # the device's link kind
     tun_fd: bool  # the process holds /dev/net/tun open
-    peers: list[PeerInfo]  # GET_PEER dump of the device (empty without DCO)
+    peers: list[PeerInfo]  # GET_PEER (PEER_GET for kind ovpn) dump of the device (empty without DCO)
+    dco_kind: str = rtnl.LINK_KIND  # the kind this OpenVPN creates when it offloads
 
     @property
     def offloaded(self) -> bool:
-        return self.device is not None and self.kind == rtnl.LINK_KIND and not self.tun_fd
+        return self.device is not None and self.kind == self.dco_kind and not self.tun_fd
+
+
+def holds_tun(targets: Iterable[str]) -> bool:
+    """Whether file descriptor targets include /dev/net/tun (a chroot's bind of it too)."""
+    return any(t == "/dev/net/tun" or t.endswith("/dev/net/tun") for t in targets)
 
 
 def offload(proc: Process) -> Offload:
@@ -456,12 +469,15 @@ def offload(proc: Process) -> Offload:
     if dev is not None:
         info = rtnl.info(dev, proc.ns)
         kind = str(info["kind"])
+        ifindex = int(str(info["ifindex"]))
         if kind == rtnl.LINK_KIND:
             with netns.inside(proc.ns):
                 client = OvpnClient(DCO_V2)
             with client:
-                peers = client.dump_peers(int(str(info["ifindex"])))
-    return Offload(dev, kind, "/dev/net/tun" in proc.fd_targets(), peers)
+                peers = client.dump_peers(ifindex)
+        elif kind == ovpn_peers.FAMILY:
+            peers = ovpn_peers.dump_peers(proc.ns, ifindex)
+    return Offload(dev, kind, holds_tun(proc.fd_targets()), peers, proc.program.dco_kind)
 
 
 def wait_status_clients(path: Path, names: Iterable[str], timeout: float = 10.0) -> dict[str, dict[str, str]]:

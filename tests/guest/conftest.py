@@ -15,10 +15,13 @@ import pytest
 
 from pyharness.guest import module, statickeys
 from pyharness.net import topo
-from pyharness.netlink import nlmon, rtnl
-from pyharness.openvpn import daemon
+from pyharness.netlink import nlmon, ovpn_peers, rtnl
+from pyharness.openvpn import daemon, program
 
 MODULE = module.NAME
+# The OpenVPN versions a test runs under (indirect parameter of the ``openvpn`` fixture): Debian 12's
+# 2.6 in the default suite, Debian unstable's 2.7 in the longer set (make test-openvpn27).
+OPENVPN_VERSIONS = ["2.6", pytest.param("2.7", marks=pytest.mark.openvpn27_full)]
 T = TypeVar("T")
 # Lines in the kernel log that mean the kernel is unhappy.
 BAD_LOG = re.compile(
@@ -168,6 +171,20 @@ def ovpn_lab() -> Iterator[daemon.Lab]:
     lab = daemon.Lab()
     yield lab
     lab.close()
+
+
+@pytest.fixture
+def openvpn(request: pytest.FixtureRequest, ovpn_lab: daemon.Lab) -> program.Program:
+    """The OpenVPN ``ovpn_lab`` runs: "2.6" (default) or, as an indirect parameter, "2.7".
+
+    2.7 needs the generic netlink family ``ovpn``: this module's, or on a kernel with the
+    in-tree driver (CONFIG_OVPN) that driver's, loaded here.
+    """
+    version = getattr(request, "param", "2.6")
+    if version == "2.7":
+        ovpn_peers.ensure_family()
+    ovpn_lab.program = program.by_version(version)
+    return ovpn_lab.program
 
 
 @pytest.fixture

@@ -1,4 +1,7 @@
-"""ovpn-dco against OpenVPN without offload (disable-dco, /dev/net/tun), and OpenVPN without the module."""
+"""ovpn-dco against OpenVPN without offload (disable-dco, /dev/net/tun), and OpenVPN without the module.
+
+OpenVPN 2.7 on `ovpn` against 2.7 with disable-dco too (the ``openvpn`` parameter).
+"""
 
 from __future__ import annotations
 
@@ -9,18 +12,21 @@ from pyharness.net import traffic
 from pyharness.netlink import rtnl
 from pyharness.openvpn import daemon
 
+from .conftest import OPENVPN_VERSIONS
+
 CIPHERS = ["AES-256-GCM", "CHACHA20-POLY1305"]
 
 
 def assert_userspace(proc: daemon.Process) -> None:
     off = daemon.offload(proc)
     assert off.device is None and off.tun_fd, proc.tail()
-    assert "ovpn-dco" not in rtnl.names_of_kind(proc.ns)
+    assert rtnl.names_of_kind(proc.ns, proc.program.dco_kind) == []
 
 
+@pytest.mark.parametrize("openvpn", OPENVPN_VERSIONS, indirect=True)
 @pytest.mark.parametrize("cipher", CIPHERS)
 @pytest.mark.parametrize("offloaded", [0, 1], ids=["dco-server", "dco-client"])
-def test_offloaded_end_interoperates_with_userspace_end(underlay, ovpn_lab, tun_driver, offloaded, cipher):
+def test_offloaded_end_interoperates_with_userspace_end(underlay, ovpn_lab, tun_driver, openvpn, offloaded, cipher):
     procs = daemon.p2p_pair(
         ovpn_lab,
         underlay.ns,

@@ -1,18 +1,18 @@
-"""Debian's OpenVPN 2.6 on both ends of a p2p tunnel, its data channel in ovpn-dco."""
+"""Debian's OpenVPN 2.6 on both ends of a p2p tunnel, its data channel in ovpn-dco (and OpenVPN 2.7 on `ovpn`)."""
 
 from __future__ import annotations
 
 import re
-import struct
 import time
 
 import pytest
 
 from pyharness.guest import netns
 from pyharness.net import traffic
-from pyharness.netlink import genl
-from pyharness.openvpn import daemon
-from pyharness.proto.consts import AttrV2, CipherAlg, CmdV2, KeyDirAttr, NewKeyAttr
+from pyharness.openvpn import daemon, nlcapture
+from pyharness.proto.consts import CipherAlg
+
+from .conftest import OPENVPN_VERSIONS
 
 CIPHERS = {"AES-256-GCM": CipherAlg.AES_GCM, "CHACHA20-POLY1305": CipherAlg.CHACHA20_POLY1305}
 CASES = [(proto, ip, cipher) for proto in ("udp", "tcp") for ip in (4, 6) for cipher in CIPHERS]
@@ -21,9 +21,9 @@ CASES = [(proto, ip, cipher) for proto in ("udp", "tcp") for ip in (4, 6) for ci
 def assert_offloaded(proc: daemon.Process) -> daemon.Offload:
     off = daemon.offload(proc)
     assert off.device == "tun0", proc.tail()
-    assert off.kind == "ovpn-dco"
+    assert off.kind == proc.program.dco_kind  # ovpn-dco for 2.6, ovpn for 2.7
     assert not off.tun_fd, "OpenVPN holds /dev/net/tun: the data channel is not offloaded"
-    assert daemon.DCO_MISSING not in proc.log
+    assert proc.program.dco_missing not in proc.log
     assert len(off.peers) == 1
     # both ends use the peer id OpenVPN derived from the TLS session (P2P NCP)
     negotiated = re.search(r"P2P mode NCP negotiation result: .*peer-id (\d+)", proc.log)
@@ -32,8 +32,9 @@ def assert_offloaded(proc: daemon.Process) -> daemon.Offload:
     return off
 
 
+@pytest.mark.parametrize("openvpn", OPENVPN_VERSIONS, indirect=True)
 @pytest.mark.parametrize(("proto", "ip", "cipher"), CASES, ids=[f"{p}-ipv{i}-{c}" for p, i, c in CASES])
-def test_p2p_tunnel_is_offloaded_and_carries_traffic(underlay, ovpn_lab, nl_monitor, proto, ip, cipher):
+def test_p2p_tunnel_is_offloaded_and_carries_traffic(underlay, ovpn_lab, nl_monitor, openvpn, proto, ip, cipher):
     mon = nl_monitor(underlay.ns[0])
     a, b = daemon.p2p_pair(
         ovpn_lab,
@@ -55,18 +56,10 @@ def test_p2p_tunnel_is_offloaded_and_carries_traffic(underlay, ovpn_lab, nl_moni
     # every byte iperf3 delivered went through the kernel's peer (plus IP/TCP headers)
     assert after["vpn_tx_bytes"] - before["vpn_tx_bytes"] >= received
     assert after["link_tx_bytes"] - before["link_tx_bytes"] > after["vpn_tx_bytes"] - before["vpn_tx_bytes"]
-    # OpenVPN installed the negotiated cipher in the kernel: one NEW_KEY, 32-byte keys, 8-byte nonce tails
-    fam = genl.family_id("ovpn-dco-v2")
-    new_keys = [x for x in mon.exchanges(fam) if x.cmd == CmdV2.NEW_KEY]
-    assert len(new_keys) == 1
-    key = new_keys[0].request.nested(AttrV2.NEW_KEY)
-    assert struct.unpack("=H", key[NewKeyAttr.CIPHER_ALG])[0] == CIPHERS[cipher]
-    assert key[NewKeyAttr.KEY_ID] == b"\x00"
-    for direction in (NewKeyAttr.ENCRYPT_KEY, NewKeyAttr.DECRYPT_KEY):
-        kd = genl.attr_map(key[direction])
-        assert len(kd[KeyDirAttr.CIPHER_KEY]) == 32
-        assert len(kd[KeyDirAttr.NONCE_TAIL]) == 8
-    assert new_keys[0].error == 0
+    # OpenVPN installed the negotiated cipher in the kernel: one NEW_KEY (2.7: KEY_NEW), 32-byte keys,
+    # 8-byte nonce tails, key id 0 in the primary slot
+    new_keys = [k for k in nlcapture.key_ops(mon, openvpn) if k.op == "new"]
+    assert new_keys == [nlcapture.KeyOp("new", 0, 0, 0, CIPHERS[cipher], (32, 32), (8, 8))]
 
 
 def read_p2p_status(path) -> dict[str, int]:

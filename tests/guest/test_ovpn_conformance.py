@@ -65,13 +65,6 @@ OUR_DIFFERENCES: dict[str, Difference] = {
         (6, 2),
     ),
     "mp-peer-new-same-vpn-ip": Difference({"extack": "ovpn: cannot add new peer to hashtable"}, NO_FMT, (6, 2)),
-    "peer-get-counter-wrong-length": Difference(
-        {"extack": "ovpn: unexpected attribute", "bad_attr": None},
-        "to fix in kernel/: before 6.7 there is no NLA_UINT and ovpn-dco's policy lets a counter of any length "
-        "through to the handler; the in-tree policy refuses a length other than 4 or 8 ('invalid attribute "
-        "length', bad attribute set), which a validation function on 6.1 can give exactly",
-        (6, 7),
-    ),
 }
 
 

@@ -92,7 +92,10 @@ def test_upstream_ovpn_tests_are_deselected_out_loud_without_config_ovpn(pyteste
         assert "test_up.py::test_needs_in_tree_ovpn" in out
         assert "deselected" not in out
     else:
-        assert "deselected 2 tests marked upstream_ovpn: 9.9-test has no in-tree ovpn (CONFIG_OVPN is not set)" in out
+        assert (
+            "deselected 2 tests marked upstream_ovpn on 9.9-test: it has no in-tree ovpn (CONFIG_OVPN is not set)"
+            in out
+        )
         assert "test_up.py::test_needs_in_tree_ovpn" not in out
         assert "2 deselected" in out
 

@@ -132,13 +132,15 @@ def guest_command_files(command: str) -> tuple[Path, list[str]]:
     return results, Path(re.search(r"@(\S+)", command)[1]).read_text().split()
 
 
-def run_with_fake_guest(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, guest: type) -> pytest.RunResult:
-    """pytest with the plugin, where every guest is ``guest`` (and nothing is built)."""
+def run_with_fake_guest(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, guest: type, *args: str
+) -> pytest.RunResult:
+    """pytest (with ``args``) with the plugin, where every guest is ``guest`` (and nothing is built)."""
     monkeypatch.setattr(plugin, "target_kernel", lambda config: FAKE_KERNEL)
     monkeypatch.setattr(plugin.build, "build", lambda kernel, debug: FakeBuild())
     monkeypatch.setattr(plugin.vng, "GuestVM", guest)
     monkeypatch.setattr(plugin.paths, "cache_dir", lambda: pytester.path)
-    return pytester.runpytest("-p", "pyharness.plugin")
+    return pytester.runpytest("-p", "pyharness.plugin", *args)
 
 
 @pytest.mark.parametrize(
