@@ -1,6 +1,7 @@
 # ovpn-dco: out-of-tree build plus the harness entry points.
 #   make                 build kernel/ovpn-dco.ko against KDIR
 #   make demo            build, boot the default kernel, run a real OpenVPN tunnel over ovpn-dco
+#                        (OPENVPN=2.7: Debian unstable's OpenVPN 2.7 on the ovpn family)
 #   make test            the test suite (PYTEST_ARGS are passed to pytest)
 #   make test-openvpn27  the OpenVPN 2.7 tests (Debian unstable's, from the sid chroot), the longer set too
 #   make bench           throughput and packet rate vs WireGuard, OpenVPN userspace, veth (BENCH_ARGS)
@@ -61,7 +62,7 @@ dkms-remove:
 	rm -rf $(DKMS_SRC)
 
 demo:
-	$(PY) -m pyharness.cli demo
+	$(PY) -m pyharness.cli demo $(if $(OPENVPN),--openvpn $(OPENVPN))
 
 test:
 	$(PY) -m pytest $(PYTEST_ARGS)

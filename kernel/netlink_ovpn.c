@@ -100,24 +100,40 @@ void ovpn_nlo_dev_put(struct ovpn_struct *ovpn)
 }
 
 /**
- * ovpn_nlo_nest - parse a request's nest
+ * ovpn_nlo_begin - the device and the parsed nest of a doit request
  * @info: the request
- * @type: the top-level attribute of the nest, required
- * @tb: where to parse it, @max + 1 entries
+ * @type: the top-level attribute of the operation's nest, required
+ * @tb: where to parse the nest, @max + 1 entries
  * @max: the nest's highest attribute type
  * @policy: the policy of the operation's view of the nest
  *
- * Return: 0, or -EINVAL with the missing attribute or the policy's message.
+ * The device comes first, as with the in-tree driver's pre_doit.
+ *
+ * Context: process context.
+ * Return: the device's private data, held (ovpn_nlo_dev_put()), or an
+ * ERR_PTR() with the missing attribute or the message set.
  */
-int ovpn_nlo_nest(struct genl_info *info, unsigned int type,
-		  struct nlattr **tb, unsigned int max,
-		  const struct nla_policy *policy)
+struct ovpn_struct *ovpn_nlo_begin(struct genl_info *info, unsigned int type,
+				   struct nlattr **tb, unsigned int max,
+				   const struct nla_policy *policy)
 {
-	if (GENL_REQ_ATTR_CHECK(info, type))
-		return -EINVAL;
+	struct ovpn_struct *ovpn;
+	int ret;
 
-	return nla_parse_nested(tb, max, info->attrs[type], policy,
+	ovpn = ovpn_nlo_dev_get(genl_info_net(info), info->attrs,
 				info->extack);
+	if (IS_ERR(ovpn))
+		return ovpn;
+
+	ret = -EINVAL;
+	if (!GENL_REQ_ATTR_CHECK(info, type))
+		ret = nla_parse_nested(tb, max, info->attrs[type], policy,
+				       info->extack);
+	if (ret) {
+		ovpn_nlo_dev_put(ovpn);
+		return ERR_PTR(ret);
+	}
+	return ovpn;
 }
 
 /**
@@ -269,15 +285,11 @@ int ovpn_nlo_peer_get_doit(struct sk_buff *skb, struct genl_info *info)
 	unsigned int i;
 	int ret;
 
-	ovpn = ovpn_nlo_dev_get(genl_info_net(info), info->attrs,
-				info->extack);
+	ovpn = ovpn_nlo_begin(info, OVPN_A_PEER, tb, OVPN_A_PEER_MAX,
+			      ovpn_nlo_peer_policy);
 	if (IS_ERR(ovpn))
 		return PTR_ERR(ovpn);
 
-	ret = ovpn_nlo_nest(info, OVPN_A_PEER, tb, OVPN_A_PEER_MAX,
-			    ovpn_nlo_peer_policy);
-	if (ret)
-		goto out_dev;
 	ret = -EINVAL;
 	if (NL_REQ_ATTR_CHECK(info->extack, info->attrs[OVPN_A_PEER], tb,
 			      OVPN_A_PEER_ID))
@@ -377,15 +389,11 @@ int ovpn_nlo_peer_del_doit(struct sk_buff *skb, struct genl_info *info)
 	struct ovpn_peer *peer;
 	int ret;
 
-	ovpn = ovpn_nlo_dev_get(genl_info_net(info), info->attrs,
-				info->extack);
+	ovpn = ovpn_nlo_begin(info, OVPN_A_PEER, tb, OVPN_A_PEER_MAX,
+			      ovpn_nlo_peer_del_input_policy);
 	if (IS_ERR(ovpn))
 		return PTR_ERR(ovpn);
 
-	ret = ovpn_nlo_nest(info, OVPN_A_PEER, tb, OVPN_A_PEER_MAX,
-			    ovpn_nlo_peer_del_input_policy);
-	if (ret)
-		goto out_dev;
 	ret = -EINVAL;
 	if (NL_REQ_ATTR_CHECK(info->extack, info->attrs[OVPN_A_PEER], tb,
 			      OVPN_A_PEER_ID))

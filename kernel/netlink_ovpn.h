@@ -47,9 +47,9 @@ struct ovpn_struct;
 struct ovpn_struct *ovpn_nlo_dev_get(struct net *net, struct nlattr **attrs,
 				     struct netlink_ext_ack *extack);
 void ovpn_nlo_dev_put(struct ovpn_struct *ovpn);
-int ovpn_nlo_nest(struct genl_info *info, unsigned int type,
-		  struct nlattr **tb, unsigned int max,
-		  const struct nla_policy *policy);
+struct ovpn_struct *ovpn_nlo_begin(struct genl_info *info, unsigned int type,
+				   struct nlattr **tb, unsigned int max,
+				   const struct nla_policy *policy);
 struct ovpn_peer *ovpn_nlo_peer(struct ovpn_struct *ovpn, struct nlattr **tb,
 				struct netlink_ext_ack *extack);
 struct genl_family *ovpn_nlo_family(void);

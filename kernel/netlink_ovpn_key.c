@@ -16,27 +16,30 @@
 #include "ovpnstruct.h"
 #include "peer.h"
 
-/* the key request's OVPN_A_KEYCONF nest, parsed with @policy */
-static int ovpn_nlo_keyconf(struct genl_info *info, struct nlattr **tb,
-			    const struct nla_policy *policy)
+/*
+ * The device and the OVPN_A_KEYCONF nest of a key request, parsed with
+ * @policy, each of @need (a 0-terminated list of types) present.
+ */
+static struct ovpn_struct *ovpn_nlo_key_begin(struct genl_info *info,
+					      struct nlattr **tb,
+					      const struct nla_policy *policy,
+					      const u8 *need)
 {
-	if (GENL_REQ_ATTR_CHECK(info, OVPN_A_KEYCONF))
-		return -EINVAL;
+	struct ovpn_struct *ovpn;
 
-	return nla_parse_nested(tb, OVPN_A_KEYCONF_MAX,
-				info->attrs[OVPN_A_KEYCONF], policy,
-				info->extack);
-}
+	ovpn = ovpn_nlo_begin(info, OVPN_A_KEYCONF, tb, OVPN_A_KEYCONF_MAX,
+			      policy);
+	if (IS_ERR(ovpn))
+		return ovpn;
 
-/* each of @types (a 0-terminated list) present in @tb, or -EINVAL */
-static int ovpn_nlo_keyconf_need(struct genl_info *info, struct nlattr **tb,
-				 const u8 *types)
-{
-	for (; *types; types++)
+	for (; *need; need++) {
 		if (NL_REQ_ATTR_CHECK(info->extack, info->attrs[OVPN_A_KEYCONF],
-				      tb, *types))
-			return -EINVAL;
-	return 0;
+				      tb, *need)) {
+			ovpn_nlo_dev_put(ovpn);
+			return ERR_PTR(-EINVAL);
+		}
+	}
+	return ovpn;
 }
 
 /* an encrypt-dir or decrypt-dir nest into @dir */
@@ -101,16 +104,9 @@ int ovpn_nlo_key_new_doit(struct sk_buff *skb, struct genl_info *info)
 	struct ovpn_peer *peer;
 	int ret;
 
-	ovpn = ovpn_nlo_dev_get(genl_info_net(info), info->attrs,
-				info->extack);
+	ovpn = ovpn_nlo_key_begin(info, tb, ovpn_nlo_keyconf_policy, need);
 	if (IS_ERR(ovpn))
 		return PTR_ERR(ovpn);
-
-	ret = ovpn_nlo_keyconf(info, tb, ovpn_nlo_keyconf_policy);
-	if (!ret)
-		ret = ovpn_nlo_keyconf_need(info, tb, need);
-	if (ret)
-		goto out_dev;
 
 	slot = nla_get_u32(tb[OVPN_A_KEYCONF_SLOT]);
 	kc.key_id = nla_get_u32(tb[OVPN_A_KEYCONF_KEY_ID]);
@@ -169,16 +165,9 @@ int ovpn_nlo_key_get_doit(struct sk_buff *skb, struct genl_info *info)
 	u8 key_id;
 	int ret;
 
-	ovpn = ovpn_nlo_dev_get(genl_info_net(info), info->attrs,
-				info->extack);
+	ovpn = ovpn_nlo_key_begin(info, tb, ovpn_nlo_keyconf_get_policy, need);
 	if (IS_ERR(ovpn))
 		return PTR_ERR(ovpn);
-
-	ret = ovpn_nlo_keyconf(info, tb, ovpn_nlo_keyconf_get_policy);
-	if (!ret)
-		ret = ovpn_nlo_keyconf_need(info, tb, need);
-	if (ret)
-		goto out_dev;
 	for (i = 0; i <= OVPN_A_KEYCONF_MAX; i++) {
 		if (i != OVPN_A_KEYCONF_PEER_ID && i != OVPN_A_KEYCONF_SLOT &&
 		    tb[i]) {
@@ -249,16 +238,9 @@ int ovpn_nlo_key_swap_doit(struct sk_buff *skb, struct genl_info *info)
 	struct ovpn_peer *peer;
 	int ret;
 
-	ovpn = ovpn_nlo_dev_get(genl_info_net(info), info->attrs,
-				info->extack);
+	ovpn = ovpn_nlo_key_begin(info, tb, ovpn_nlo_keyconf_swap_input_policy, need);
 	if (IS_ERR(ovpn))
 		return PTR_ERR(ovpn);
-
-	ret = ovpn_nlo_keyconf(info, tb, ovpn_nlo_keyconf_swap_input_policy);
-	if (!ret)
-		ret = ovpn_nlo_keyconf_need(info, tb, need);
-	if (ret)
-		goto out_dev;
 
 	ret = -ENOENT;
 	peer = ovpn_nlo_key_peer(ovpn, tb);
@@ -296,16 +278,9 @@ int ovpn_nlo_key_del_doit(struct sk_buff *skb, struct genl_info *info)
 	struct ovpn_peer *peer;
 	int ret;
 
-	ovpn = ovpn_nlo_dev_get(genl_info_net(info), info->attrs,
-				info->extack);
+	ovpn = ovpn_nlo_key_begin(info, tb, ovpn_nlo_keyconf_del_input_policy, need);
 	if (IS_ERR(ovpn))
 		return PTR_ERR(ovpn);
-
-	ret = ovpn_nlo_keyconf(info, tb, ovpn_nlo_keyconf_del_input_policy);
-	if (!ret)
-		ret = ovpn_nlo_keyconf_need(info, tb, need);
-	if (ret)
-		goto out_dev;
 
 	ret = -ENOENT;
 	peer = ovpn_nlo_key_peer(ovpn, tb);

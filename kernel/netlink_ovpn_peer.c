@@ -281,15 +281,11 @@ int ovpn_nlo_peer_new_doit(struct sk_buff *skb, struct genl_info *info)
 	u32 ka[2];
 	int ret;
 
-	ovpn = ovpn_nlo_dev_get(genl_info_net(info), info->attrs,
-				info->extack);
+	ovpn = ovpn_nlo_begin(info, OVPN_A_PEER, tb, OVPN_A_PEER_MAX,
+			      ovpn_nlo_peer_new_input_policy);
 	if (IS_ERR(ovpn))
 		return PTR_ERR(ovpn);
 
-	ret = ovpn_nlo_nest(info, OVPN_A_PEER, tb, OVPN_A_PEER_MAX,
-			    ovpn_nlo_peer_new_input_policy);
-	if (ret)
-		goto out_dev;
 	ret = ovpn_nlo_peer_precheck(ovpn, info, tb);
 	if (ret)
 		goto out_dev;
@@ -424,15 +420,11 @@ int ovpn_nlo_peer_set_doit(struct sk_buff *skb, struct genl_info *info)
 	u32 ka[2];
 	int ret;
 
-	ovpn = ovpn_nlo_dev_get(genl_info_net(info), info->attrs,
-				info->extack);
+	ovpn = ovpn_nlo_begin(info, OVPN_A_PEER, tb, OVPN_A_PEER_MAX,
+			      ovpn_nlo_peer_set_input_policy);
 	if (IS_ERR(ovpn))
 		return PTR_ERR(ovpn);
 
-	ret = ovpn_nlo_nest(info, OVPN_A_PEER, tb, OVPN_A_PEER_MAX,
-			    ovpn_nlo_peer_set_input_policy);
-	if (ret)
-		goto out_dev;
 	ret = ovpn_nlo_peer_precheck(ovpn, info, tb);
 	if (ret)
 		goto out_dev;

@@ -7,9 +7,10 @@ import shlex
 import sys
 from pathlib import Path
 
-from ..matrix import cache, resolve
+from ..matrix import cache, openvpn27, resolve
 from ..netlink import genl, rtnl
-from ..proto import consts
+from ..openvpn import program
+from ..proto import consts, upstream
 from ..vm import build, kconfig, kernels, paths, vng
 from . import ctl
 
@@ -58,8 +59,12 @@ def cmd_link_show(_args: argparse.Namespace) -> int:
 
 def cmd_families(_args: argparse.Namespace) -> int:
     with genl.GenlSocket() as sock:
-        for layout in consts.LAYOUTS:
-            fam = sock.resolve(layout.family)
+        for name in (*(layout.family for layout in consts.LAYOUTS), upstream.FAMILY):
+            try:
+                fam = sock.resolve(name)
+            except genl.NetlinkError:
+                print(f"{name}: not registered")
+                continue
             print(f"{fam.name}: id {fam.id}, version {fam.version}, maxattr {fam.maxattr}, groups {fam.groups}")
     return 0
 
@@ -72,18 +77,24 @@ echo '### modinfo'
 modinfo {ko} | grep -E '^(filename|version|description|vermagic)'
 echo '### generic netlink families'
 {cli} families
-{python} -m pyharness.openvpn.demo
+{env}{python} -m pyharness.openvpn.demo --openvpn {openvpn}
 """
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     kernel = _kernel(args)
+    env = ""
+    if args.openvpn == "2.7":
+        # unstable's OpenVPN 2.7, installed on the host in the sid chroot the guest sees
+        root = openvpn27.ensure()
+        print(f"### OpenVPN 2.7: Debian unstable's openvpn {openvpn27.version(root)} in {root}", flush=True)
+        env = f"{program.ROOT_ENV}={shlex.quote(str(root))} "
     print(f"### building ovpn-dco.ko for {kernel.release}, booting it under {vng.detect_accel(kernel)}", flush=True)
     ko = shlex.quote(str(build.build(kernel).module))
     cli = f"{shlex.quote(paths.python())} -m pyharness.cli"
     code = _boot_with_module(
         args,
-        DEMO_SCRIPT.format(ko=ko, cli=cli, python=shlex.quote(paths.python())),
+        DEMO_SCRIPT.format(ko=ko, cli=cli, python=shlex.quote(paths.python()), env=env, openvpn=args.openvpn),
     )
     if code:
         print(f"demo failed (status {code})", file=sys.stderr)
@@ -149,8 +160,14 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--timeout", type=float, default=600)
     r.add_argument("command", nargs="+")
     r.set_defaults(func=cmd_vm_run)
-    d = sub.add_parser("demo", help="build, boot, load, run a real OpenVPN 2.6 tunnel over ovpn-dco")
+    d = sub.add_parser("demo", help="build, boot, load, run a real OpenVPN tunnel over ovpn-dco")
     d.add_argument("--timeout", type=float, default=600)
+    d.add_argument(
+        "--openvpn",
+        choices=["2.6", "2.7"],
+        default="2.6",
+        help="Debian 12's OpenVPN 2.6 (family ovpn-dco-v2) or unstable's 2.7 (family ovpn)",
+    )
     d.set_defaults(func=cmd_demo)
     lk = sub.add_parser("link", help="ovpn-dco devices (run as root where the module is loaded)")
     lsub = lk.add_subparsers(dest="link_cmd", required=True)

@@ -1,7 +1,7 @@
 """The peers of an ``ovpn`` device (upstream API, OpenVPN 2.7's) as PEER_GET dumps them.
 
-Attribute numbers come from uapi/linux/ovpn.yaml, where an attribute without a
-``value`` is one more than the one before it. Counters are ``uint`` (4 or 8 bytes).
+Attribute numbers come from uapi/linux/ovpn.yaml through ``proto.upstream``.
+Counters are ``uint`` (4 or 8 bytes).
 """
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ import subprocess
 from pathlib import Path
 
 from ..guest import netns
-from ..proto import consts
+from ..proto import upstream
 from . import genl
 from .dco import PeerInfo
 
-FAMILY = "ovpn"
-SPEC = "ovpn.yaml"
+FAMILY = upstream.FAMILY
+SPEC = upstream.SPEC
 COUNTERS = (
     "vpn-rx-bytes",
     "vpn-tx-bytes",
@@ -32,28 +32,16 @@ COUNTERS = (
 )
 
 
-def numbered(attributes: list[dict[str, object]]) -> dict[str, int]:
-    """{name: number} of a spec's attribute list (implicit numbers continue from the previous one)."""
-    out: dict[str, int] = {}
-    last = 0
-    for a in attributes:
-        last = int(str(a["value"])) if "value" in a else last + 1
-        out[str(a["name"])] = last
-    return out
-
-
 @functools.cache
 def attrs(set_name: str) -> dict[str, int]:
-    """The attribute numbers of one attribute set of the ``ovpn`` spec."""
-    (aset,) = [s for s in consts.spec(SPEC)["attribute-sets"] if s["name"] == set_name]
-    return numbered(aset["attributes"])
+    """The attribute numbers of one attribute set of the ``ovpn`` spec (proto.upstream's numbering)."""
+    return {name: a.value for name, a in upstream.attr_set(set_name).items()}
 
 
 @functools.cache
 def command(name: str) -> int:
     """The number of one of the spec's operations (e.g. "peer-get")."""
-    ops = consts.spec(SPEC)["operations"]["list"]
-    return numbered(ops)[name]
+    return upstream.operations()[name].value
 
 
 def parse_peer(nest: bytes) -> PeerInfo:

@@ -1,19 +1,21 @@
-"""The main job, inside the guest: a real OpenVPN 2.6 p2p tunnel whose data channel is ovpn-dco.
+"""The main job, inside the guest: a real OpenVPN p2p tunnel whose data channel is ovpn-dco.
 
 Run as root with the module loaded (``ovpn-dco-harness demo`` boots a guest and does that).
-Two namespaces joined by a veth, Debian's /usr/sbin/openvpn on both ends (UDP, AES-256-GCM,
+Two namespaces joined by a veth, the same OpenVPN on both ends (UDP, AES-256-GCM,
 certificates pinned by fingerprint), then the proof that the data channel is offloaded and
-traffic through it. Exit status 0 only if every check held.
+traffic through it. ``--openvpn 2.6`` (default): Debian 12's /usr/sbin/openvpn on family
+``ovpn-dco-v2``; ``--openvpn 2.7``: Debian unstable's, from the sid chroot
+(``$OVPN_DCO_OPENVPN27_ROOT``), on family ``ovpn``. Exit status 0 only if every check held.
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 
 from ..guest import netns
 from ..net import topo, traffic
-from ..netlink import rtnl
-from . import daemon
+from . import daemon, program
 
 
 def section(title: str) -> None:
@@ -42,20 +44,31 @@ def show_proof(proc: daemon.Process) -> bool:
     print("  " + " ".join(sorted(set(fds))))
     results = [
         check(off.device == "tun0", "OpenVPN logged 'DCO device tun0 opened'"),
-        check(off.kind == rtnl.LINK_KIND, f"tun0 is of kind {rtnl.LINK_KIND}"),
+        check(off.kind == proc.program.dco_kind, f"tun0 is of kind {proc.program.dco_kind}"),
         check(not off.tun_fd and not any("/dev/net/tun" in f for f in fds), "no /dev/net/tun: no tun device"),
         check(len(off.peers) == 1, "the kernel holds exactly one peer"),
     ]
     return all(results)
 
 
-def main() -> int:
+def version_line(prog: program.Program) -> str:
+    """The first line of ``openvpn --version`` of ``prog``."""
+    argv = [program.BINARY, "--version"]
+    if prog.root is not None:
+        argv = ["chroot", str(prog.root), *argv]
+    return netns.run(None, *argv, check=False).stdout.splitlines()[0]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m pyharness.openvpn.demo", description=__doc__.splitlines()[0])
+    parser.add_argument("--openvpn", choices=["2.6", "2.7"], default="2.6")
+    prog = program.by_version(parser.parse_args(argv).openvpn)
     underlay = topo.Underlay()
-    lab = daemon.Lab()
+    lab = daemon.Lab(program=prog)
     ok = True
     try:
-        section("OpenVPN 2.6 on both ends (p2p, UDP over 192.0.2.0/24, AES-256-GCM)")
-        print(netns.run(None, daemon.OPENVPN, "--version", check=False).stdout.splitlines()[0])
+        section(f"OpenVPN {prog.version} on both ends (p2p, UDP over 192.0.2.0/24, AES-256-GCM)")
+        print(version_line(prog))
         a, b = daemon.p2p_pair(lab, underlay.ns, (underlay.addr(0, 4), underlay.addr(1, 4)))
         for proc in (a, b):
             ok &= show_proof(proc)

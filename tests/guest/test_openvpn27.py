@@ -42,20 +42,27 @@ def test_openvpn27_p2p_udp_ipv4_offloads_to_ovpn(underlay, ovpn_lab, openvpn, nl
         assert proc.log.count("OpenVPN 2.7.") == 1, proc.tail()
         assert_offloaded(proc)
     assert traffic.ping(a.ns, daemon.TUNNEL4[1], count=5).received == 5
-    time.sleep(0.5)
-    a0, b0 = counters(a), counters(b)
-    assert traffic.ping(a.ns, daemon.TUNNEL4[1], count=20, interval=0.05).received == 20
-    time.sleep(0.5)
-    a1, b1 = counters(a), counters(b)
-    # 20 echo requests and 20 replies of 84 bytes each way, at least (IPv6 neighbour traffic may add)
-    assert a1["vpn_tx_packets"] - a0["vpn_tx_packets"] >= 20
-    assert a1["vpn_tx_bytes"] - a0["vpn_tx_bytes"] >= 20 * 84
-    assert b1["vpn_rx_bytes"] - b0["vpn_rx_bytes"] >= 20 * 84
-    # what one end's kernel sent is exactly what the other's received, inside and on the wire
-    for key in ("vpn_tx_packets", "vpn_tx_bytes", "link_tx_packets", "link_tx_bytes"):
-        rx = key.replace("tx", "rx")
-        assert a1[key] - a0[key] == b1[rx] - b0[rx], key
-        assert b1[key] - b0[key] == a1[rx] - a0[rx], key
+    # what one end's kernel sent is exactly what the other's received, inside and on the wire; a
+    # packet of the stacks' own (IPv6 neighbour discovery, MLD) in flight while the four counters
+    # are read can break that for one round: three rounds, one must be exact
+    for _ in range(3):
+        time.sleep(0.5)
+        a0, b0 = counters(a), counters(b)
+        assert traffic.ping(a.ns, daemon.TUNNEL4[1], count=20, interval=0.05).received == 20
+        time.sleep(0.5)
+        a1, b1 = counters(a), counters(b)
+        # 20 echo requests and 20 replies of 84 bytes each way, at least
+        assert a1["vpn_tx_packets"] - a0["vpn_tx_packets"] >= 20
+        assert a1["vpn_tx_bytes"] - a0["vpn_tx_bytes"] >= 20 * 84
+        assert b1["vpn_rx_bytes"] - b0["vpn_rx_bytes"] >= 20 * 84
+        pairs = [
+            (x1[key] - x0[key], y1[key.replace("tx", "rx")] - y0[key.replace("tx", "rx")], key)
+            for key in ("vpn_tx_packets", "vpn_tx_bytes", "link_tx_packets", "link_tx_bytes")
+            for x0, x1, y0, y1 in ((a0, a1, b0, b1), (b0, b1, a0, a1))
+        ]
+        if all(sent == got for sent, got, _ in pairs):
+            break
+    assert [(k, s, g) for s, g, k in pairs if s != g] == []
     # OpenVPN installed the negotiated key in the kernel over the ovpn family: one KEY_NEW, AES-GCM
     # (cipher-alg 1) with 32-byte keys (AES-256), 8-byte nonce tails, key id 0 in the primary slot
     ops = nlcapture.key_ops(mon, openvpn)
