@@ -101,12 +101,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return code
 
 
+def load_module_line(ko: str) -> str:
+    """Shell: modprobe what the module ``ko`` (quoted) needs - nothing where it is built in, as on the
+    debug kernel - then insmod it."""
+    return f'deps=$(modinfo -F depends {ko} | tr , " "); {{ [ -z "$deps" ] || modprobe -a $deps; }} && insmod {ko}'
+
+
 def _boot_with_module(args: argparse.Namespace, command: str) -> int:
     """Build, boot, load the module, run ``command`` (a shell line) as root; stream its output."""
     kernel = _kernel(args)
     result = build.build(kernel)
     ko = shlex.quote(str(result.module))
-    script = f'modprobe -a $(modinfo -F depends {ko} | tr , " ") && insmod {ko} && {command}'
+    script = f"{load_module_line(ko)} && {command}"
     run = vng.GuestVM(kernel).run(f"bash -c {shlex.quote(script)}", timeout=args.timeout, on_output=print)
     return run.returncode
 
@@ -127,7 +133,7 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
         + [f"--tcp {args.tcp}", f"--json {shlex.quote(str(out / 'results.json'))}", f"--family {args.family}", *seed]
     )
     root = shlex.quote(str(paths.REPO))
-    script = f'cd {root} && modprobe -a $(modinfo -F depends {ko} | tr , " ") && insmod {ko} && {run}'
+    script = f"cd {root} && {load_module_line(ko)} && {run}"
     result = vng.GuestVM(kernel, rwdirs=[out]).run(
         f"bash -c {shlex.quote(script)}", timeout=args.timeout, on_output=print
     )
