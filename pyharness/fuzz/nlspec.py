@@ -236,7 +236,9 @@ def upstream_attr_spec(a: up.AttrDef) -> Spec:
     if a.type == "binary":
         lo, hi = a.check("exact-len"), a.check("max-len")
         return binary(lo or 0, lo if lo is not None else hi)
-    if a.type in ("s32", "uint"):
+    if a.type == "s32":  # no checks: any value
+        return Spec(a.type, -(2**31))
+    if a.type == "uint":
         return Spec(a.type)
     hi = a.check("max")
     if a.enum is not None:  # an enum: NLA_POLICY_MAX(type, last entry)

@@ -33,6 +33,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pyroute2 import IPRoute
+
 from ..guest import netns
 from ..netlink import genl, upstream
 from ..proto import upstream as up
@@ -97,6 +99,10 @@ class Lab:
         self.ns = netns.create("ofz")
         netns.ip("link", "set", "lo", "up", netns=self.ns)
         self.devs = {"p2p": upstream.create_link("ofz0", self.ns), "mp": upstream.create_link("ofz1", self.ns, 1)}
+        # every device of the namespace: lo, and the fallback tunnels (tunl0, sit0, ...) a kernel with
+        # those drivers built in (the debug kernel) puts in each new namespace
+        with IPRoute(netns=self.ns) as ipr:
+            self.all_ifindexes = frozenset(int(link["index"]) for link in ipr.get_links())
         with netns.inside(self.ns):
             self.client = upstream.Client()
             self.socks = {
@@ -312,7 +318,7 @@ def expect(lab: Lab, op: str, dump: bool, data: bytes) -> tuple[Expect, nlspec.P
         return Expect("device", frozenset((errno.EINVAL,))), parsed
     ifindex = genl.get_u32(raw_ifindex)
     if ifindex not in lab.devs.values():
-        known = ifindex == 1  # the loopback: a device, not an ovpn one
+        known = ifindex in lab.all_ifindexes  # a device, not an ovpn one
         return Expect("device", frozenset((errno.EINVAL if known else errno.ENODEV,))), parsed
     if dump:
         return Expect("dump", frozenset((0,))), parsed

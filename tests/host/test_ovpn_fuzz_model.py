@@ -36,7 +36,11 @@ def test_each_operation_has_its_subset_as_nest_policy():
 def test_peer_get_do_takes_the_full_peer_set_and_its_dump_only_the_ifindex():
     assert nlspec.upstream_op_policy("peer-get", dump=True) == {1: nlspec.Spec("u32")}
     full = nlspec.upstream_op_policy("peer-get")[2].nested or {}
-    assert full[16] == nlspec.Spec("uint") and full[7] == nlspec.Spec("s32") and full[15] == nlspec.Spec("u32", 0, 4)
+    assert (
+        full[16] == nlspec.Spec("uint")
+        and full[7] == nlspec.Spec("s32", -(2**31))
+        and full[15] == nlspec.Spec("u32", 0, 4)
+    )
 
 
 def test_key_policies_range_enums_and_lengths():
@@ -71,6 +75,7 @@ def test_the_model_predicts_the_intree_policy_answer_of_each_conformance_step(na
 
 class _FakeLab:
     devs = {"p2p": 5, "mp": 6}
+    all_ifindexes = frozenset({1, 5, 6})
 
 
 def test_expect_after_the_policy_checks_the_device_then_the_nest():
@@ -86,6 +91,20 @@ def test_expect_after_the_policy_checks_the_device_then_the_nest():
     assert (exp.stage, exp.allowed) == ("dump", frozenset({0}))
     exp, _ = ovpnfuzz.expect(lab, "key-del", False, upstream.encode("ovpn", {"ifindex": 5, "peer": {"id": 1}}))  # type: ignore[arg-type]
     assert (exp.stage, exp.allowed) == ("policy", frozenset({errno.EINVAL}))  # peer is not in key-del's policy
+
+
+def test_a_device_of_another_kind_in_the_namespace_is_einval_not_enodev():
+    """The debug kernel puts fallback tunnels (tunl0, sit0, ...) in every namespace: devices, not ovpn ones."""
+    lab = _FakeLab()
+    lab.all_ifindexes = frozenset({1, 2, 3, 5, 6})
+    exp, _ = ovpnfuzz.expect(lab, "peer-del", False, upstream.encode("ovpn", {"ifindex": 3}))  # type: ignore[arg-type]
+    assert (exp.stage, exp.allowed) == ("device", frozenset({errno.EINVAL}))
+
+
+def test_a_negative_socket_netnsid_passes_the_policy():
+    """s32 without checks: any value (the in-tree policy is a plain NLA_S32)."""
+    data = upstream.encode("ovpn", {"ifindex": 5, "peer": {"id": 1, "socket-netnsid": -1}})
+    assert nlspec.validate(data, nlspec.upstream_op_policy("peer-get")).err == 0
 
 
 def test_to_tree_gives_back_what_was_encoded():
