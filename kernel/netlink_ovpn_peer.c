@@ -415,8 +415,9 @@ int ovpn_nlo_peer_set_doit(struct sk_buff *skb, struct genl_info *info)
 	struct ovpn_socket *osock;
 	struct ovpn_bind *bind;
 	struct ovpn_struct *ovpn;
+	unsigned short family = AF_UNSPEC;
 	struct ovpn_peer *peer;
-	bool tcp;
+	bool tcp, v6only = false;
 	u32 ka[2];
 	int ret;
 
@@ -438,6 +439,10 @@ int ovpn_nlo_peer_set_doit(struct sk_buff *skb, struct genl_info *info)
 	rcu_read_lock();
 	osock = rcu_dereference(peer->sock);
 	tcp = osock && ovpn_socket_is_tcp(osock->sk);
+	if (osock) {
+		family = osock->sk->sk_family;
+		v6only = ipv6_only_sock(osock->sk);
+	}
 	rcu_read_unlock();
 	if (tcp &&
 	    (tb[OVPN_A_PEER_REMOTE_IPV4] || tb[OVPN_A_PEER_REMOTE_IPV6])) {
@@ -452,13 +457,10 @@ int ovpn_nlo_peer_set_doit(struct sk_buff *skb, struct genl_info *info)
 		goto out_peer;
 
 	if (tb[OVPN_A_PEER_REMOTE_IPV4] || tb[OVPN_A_PEER_REMOTE_IPV6]) {
-		rcu_read_lock();
-		osock = rcu_dereference(peer->sock);
-		bind = osock ? ovpn_nlo_bind(tb, osock->sk->sk_family,
-					     ipv6_only_sock(osock->sk),
-					     info->extack) :
-			       ERR_PTR(-ENOENT);
-		rcu_read_unlock();
+		/* a deleted peer has no socket left: as if it were gone */
+		bind = family != AF_UNSPEC ?
+		       ovpn_nlo_bind(tb, family, v6only, info->extack) :
+		       ERR_PTR(-ENOENT);
 		if (IS_ERR(bind)) {
 			ret = PTR_ERR(bind);
 			goto out_peer;
