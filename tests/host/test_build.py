@@ -46,7 +46,14 @@ def test_plain_make_builds_against_kdir(kernel, tmp_path):
 # What the Kbuild probes (kernel/Kbuild: ovpn_probe) find in each kernel series of the matrix.
 PROBES_BY_SERIES = {
     "6.1.": {"SK_USE_TASK_FRAG", "PROTO_RECVMSG_ADDR_LEN"},
-    "6.12.": {"SK_USE_TASK_FRAG", "PROTO_RECVMSG_ADDR_LEN", "CRYPTO_COMPL_DATA", "GENL_INFO_DUMP", "SYSTEM_DFL_WQ"},
+    "6.12.": {
+        "SK_USE_TASK_FRAG",
+        "PROTO_RECVMSG_ADDR_LEN",
+        "CRYPTO_COMPL_DATA",
+        "GENL_INFO_DUMP",
+        "SYSTEM_DFL_WQ",
+        "NLA_UINT_TYPE",
+    },
     "7.": {
         "SK_USE_TASK_FRAG",
         "CRYPTO_COMPL_DATA",
@@ -56,6 +63,7 @@ PROBES_BY_SERIES = {
         "UDP_TUNNEL_SETUP_SK",
         "SYSTEM_DFL_WQ",
         "CHACHA_STATE",
+        "NLA_UINT_TYPE",
     },
 }
 
