@@ -256,35 +256,32 @@ static int ovpn_fill_info(struct sk_buff *skb, const struct net_device *dev)
 	return 0;
 }
 
-/* no changelink: the mode cannot change; no get_num_tx_queues: one queue */
-static struct rtnl_link_ops ovpn_link_ops __read_mostly = {
-	.kind		= OVPN_DRV_NAME,
-	.priv_size	= sizeof(struct ovpn_struct),
-	.setup		= ovpn_setup,
-	.policy		= ovpn_policy,
-	.maxtype	= IFLA_OVPN_MAX,
-	.newlink	= ovpn_newlink,
-	.dellink	= ovpn_dellink,
-	.get_size	= ovpn_get_size,
-	.fill_info	= ovpn_fill_info,
-};
+/*
+ * The same device under each link kind. No changelink: the mode cannot
+ * change; no get_num_tx_queues: one queue.
+ */
+#define OVPN_LINK_OPS(link_kind) {					\
+	.kind		= link_kind,					\
+	.priv_size	= sizeof(struct ovpn_struct),			\
+	.setup		= ovpn_setup,					\
+	.policy		= ovpn_policy,					\
+	.maxtype	= IFLA_OVPN_MAX,				\
+	.newlink	= ovpn_newlink,					\
+	.dellink	= ovpn_dellink,					\
+	.get_size	= ovpn_get_size,				\
+	.fill_info	= ovpn_fill_info,				\
+}
+
+static struct rtnl_link_ops ovpn_link_ops __read_mostly =
+	OVPN_LINK_OPS(OVPN_DRV_NAME);
 
 #ifdef OVPN_DCO_OVPN_API
 /*
  * The in-tree driver's link kind, for OpenVPN 2.7 (netlink_ovpn.h): the
  * same device under the name "ovpn", on kernels that lack that driver.
  */
-static struct rtnl_link_ops ovpn_link_ops_ovpn __read_mostly = {
-	.kind		= "ovpn",
-	.priv_size	= sizeof(struct ovpn_struct),
-	.setup		= ovpn_setup,
-	.policy		= ovpn_policy,
-	.maxtype	= IFLA_OVPN_MAX,
-	.newlink	= ovpn_newlink,
-	.dellink	= ovpn_dellink,
-	.get_size	= ovpn_get_size,
-	.fill_info	= ovpn_fill_info,
-};
+static struct rtnl_link_ops ovpn_link_ops_ovpn __read_mostly =
+	OVPN_LINK_OPS("ovpn");
 
 MODULE_ALIAS_RTNL_LINK("ovpn");
 #endif
