@@ -34,6 +34,7 @@
 #include "crypto.h"
 #include "crypto_aead.h"
 #include "io.h"
+#include "mss.h"
 #include "ovpnstruct.h"
 #include "peer.h"
 #include "proto.h"
@@ -164,6 +165,8 @@ static void ovpn_decrypt_post(struct sk_buff *skb, int err)
 	/* the AEAD tag vouches for the bytes the peer's stack checksummed */
 	skb->ip_summed = CHECKSUM_UNNECESSARY;
 	skb->csum_level = 0;
+
+	ovpn_mss_clamp(peer, skb, OVPN_MSS_RX);
 
 	if (likely(gro_cells_receive(&ovpn->gro_cells, skb) == NET_RX_SUCCESS))
 		dev_sw_netstats_rx_add(ovpn->dev, len);
@@ -391,6 +394,7 @@ netdev_tx_t ovpn_net_xmit(struct sk_buff *skb, struct net_device *dev)
 	}
 
 	if (skb_is_gso(skb)) {
+		/* a SYN is never GSO: nothing to clamp */
 		segs = skb_gso_segment(skb, 0);
 		if (IS_ERR_OR_NULL(segs)) {
 			ovpn_tx_drop(ovpn, OVPN_STAT_TX_ERRORS);
@@ -399,6 +403,8 @@ netdev_tx_t ovpn_net_xmit(struct sk_buff *skb, struct net_device *dev)
 		}
 		consume_skb(skb);
 		skb = segs;
+	} else {
+		ovpn_mss_clamp(peer, skb, OVPN_MSS_TX);
 	}
 
 	skb_list_walk_safe(skb, curr, next) {

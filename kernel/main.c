@@ -23,6 +23,7 @@
 #include "io.h"
 #include "keepalive.h"
 #include "main.h"
+#include "mss.h"
 #include "netlink.h"
 #include "ovpnstruct.h"
 #include "peer.h"
@@ -206,6 +207,7 @@ static int ovpn_dev_newlink(struct net_device *dev, struct nlattr *data[],
 	int err;
 
 	ovpn->mode = OVPN_MODE_P2P;
+	ovpn->mssfix = READ_ONCE(ovpn_mssfix_default);
 	if (data && data[IFLA_OVPN_MODE])
 		ovpn->mode = nla_get_u8(data[IFLA_OVPN_MODE]);
 

@@ -88,6 +88,9 @@ static void ovpn_nl_missing_nest(struct netlink_ext_ack *extack,
 	case OVPN_NL_OP_GET_PEER:
 		NL_SET_ERR_MSG(extack, "missing OVPN_ATTR_GET_PEER");
 		break;
+	case OVPN_NL_OP_SET_DEV:
+		NL_SET_ERR_MSG(extack, "missing OVPN_ATTR_DEV");
+		break;
 	default:
 		NL_SET_ERR_MSG(extack, "missing attribute");
 		break;
@@ -95,7 +98,7 @@ static void ovpn_nl_missing_nest(struct netlink_ext_ack *extack,
 }
 
 /* resolve OVPN_ATTR_IFINDEX in @net; on success the device is held */
-static int ovpn_nl_get_dev(struct ovpn_nl_req *req, struct net *net,
+static int ovpn_nl_req_dev(struct ovpn_nl_req *req, struct net *net,
 			   struct nlattr **attrs)
 {
 	struct nlattr *attr = attrs[OVPN_NL_ATTR_IFINDEX];
@@ -192,7 +195,7 @@ static int ovpn_nl_req_init(struct ovpn_nl_req *req,
 		return -EINVAL;
 	}
 
-	ret = ovpn_nl_get_dev(req, net, attrs);
+	ret = ovpn_nl_req_dev(req, net, attrs);
 	if (ret)
 		return ret;
 
@@ -233,6 +236,8 @@ static int (* const ovpn_nl_handlers[])(struct ovpn_nl_req *req) = {
 	[OVPN_NL_OP_REGISTER_PACKET]	= ovpn_nl_register_packet,
 	[OVPN_NL_OP_PACKET]		= ovpn_nl_packet,
 	[OVPN_NL_OP_GET_PEER]		= ovpn_nl_get_peer,
+	[OVPN_NL_OP_SET_DEV]		= ovpn_nl_set_dev,
+	[OVPN_NL_OP_GET_DEV]		= ovpn_nl_get_dev,
 };
 
 static_assert(ARRAY_SIZE(ovpn_nl_handlers) == __OVPN_NL_OP_COUNT);

@@ -45,6 +45,8 @@ struct sk_buff;
  * @OVPN_NL_OP_REGISTER_PACKET: REGISTER_PACKET ("ovpn-dco" only)
  * @OVPN_NL_OP_PACKET: PACKET ("ovpn-dco" only)
  * @OVPN_NL_OP_GET_PEER: GET_PEER, one peer or a dump
+ * @OVPN_NL_OP_SET_DEV: SET_DEV, the device's settings (mssfix)
+ * @OVPN_NL_OP_GET_DEV: GET_DEV
  * @__OVPN_NL_OP_COUNT: number of entries
  */
 enum ovpn_nl_op {
@@ -58,6 +60,8 @@ enum ovpn_nl_op {
 	OVPN_NL_OP_REGISTER_PACKET,
 	OVPN_NL_OP_PACKET,
 	OVPN_NL_OP_GET_PEER,
+	OVPN_NL_OP_SET_DEV,
+	OVPN_NL_OP_GET_DEV,
 	__OVPN_NL_OP_COUNT,
 };
 
@@ -110,6 +114,7 @@ struct ovpn_nl_op_desc {
  * @stat_attr: GET_PEER reply attribute of each enum ovpn_nl_stat counter,
  *	0 if the family does not report it
  * @resp_maxtype: highest GET_PEER reply attribute
+ * @dev_attr: top-level attribute of the device settings (GET_DEV reply)
  * @reason: wire value of each enum ovpn_nl_reason
  * @reason_max: highest delete reason on the wire
  */
@@ -118,6 +123,7 @@ struct ovpn_nl_family {
 	const struct ovpn_nl_op_desc *op;
 	u8 stat_attr[__OVPN_NL_STAT_COUNT];
 	u8 resp_maxtype;
+	u8 dev_attr;
 	u8 reason[__OVPN_NL_REASON_COUNT];
 	u8 reason_max;
 };
@@ -177,6 +183,10 @@ int ovpn_nl_packet(struct ovpn_nl_req *req);
 int ovpn_nl_new_key(struct ovpn_nl_req *req);
 int ovpn_nl_swap_keys(struct ovpn_nl_req *req);
 int ovpn_nl_del_key(struct ovpn_nl_req *req);
+
+/* operation handlers (doit): netlink_dev.c */
+int ovpn_nl_set_dev(struct ovpn_nl_req *req);
+int ovpn_nl_get_dev(struct ovpn_nl_req *req);
 
 /* GET_PEER dump, netlink_peer.c */
 int ovpn_nl_get_peer_dump(struct ovpn_nl_req *req, struct sk_buff *skb,

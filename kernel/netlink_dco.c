@@ -30,6 +30,7 @@ const struct ovpn_nl_family ovpn_nl_family_dco = {
 			OVPN_GET_PEER_RESP_ATTR_TX_PACKETS,
 	},
 	.resp_maxtype = OVPN_GET_PEER_RESP_ATTR_MAX,
+	.dev_attr = OVPN_ATTR_DEV,
 	.reason = {
 		[OVPN_NL_REASON_TEARDOWN] = OVPN_DEL_PEER_REASON_TEARDOWN,
 		[OVPN_NL_REASON_USERSPACE] = OVPN_DEL_PEER_REASON_USERSPACE,

@@ -12,6 +12,8 @@ static_assert(OVPN_CMD_NEW_KEY == 4);
 static_assert(OVPN_CMD_SWAP_KEYS == 5);
 static_assert(OVPN_CMD_DEL_KEY == 6);
 static_assert(OVPN_CMD_GET_PEER == 7);
+static_assert(OVPN_CMD_SET_DEV == 8);
+static_assert(OVPN_CMD_GET_DEV == 9);
 static_assert(OVPN_CIPHER_ALG_NONE == 0);
 static_assert(OVPN_CIPHER_ALG_AES_GCM == 1);
 static_assert(OVPN_CIPHER_ALG_CHACHA20_POLY1305 == 2);
@@ -33,7 +35,11 @@ static_assert(OVPN_ATTR_NEW_KEY == 5);
 static_assert(OVPN_ATTR_SWAP_KEYS == 6);
 static_assert(OVPN_ATTR_DEL_KEY == 7);
 static_assert(OVPN_ATTR_GET_PEER == 8);
-static_assert(OVPN_ATTR_MAX == 8);
+static_assert(OVPN_ATTR_DEV == 9);
+static_assert(OVPN_ATTR_MAX == 9);
+static_assert(OVPN_DEV_ATTR_UNSPEC == 0);
+static_assert(OVPN_DEV_ATTR_MSSFIX == 1);
+static_assert(OVPN_DEV_ATTR_MAX == 1);
 static_assert(OVPN_KEY_DIR_ATTR_UNSPEC == 0);
 static_assert(OVPN_KEY_DIR_ATTR_CIPHER_KEY == 1);
 static_assert(OVPN_KEY_DIR_ATTR_NONCE_TAIL == 2);
@@ -192,6 +198,11 @@ ovpn_nl_get_peer_policy[OVPN_GET_PEER_ATTR_MAX + 1] = {
 };
 
 static const struct nla_policy
+ovpn_nl_dev_policy[OVPN_DEV_ATTR_MAX + 1] = {
+	[OVPN_DEV_ATTR_MSSFIX] = { .type = NLA_U16 },
+};
+
+static const struct nla_policy
 ovpn_nl_policy[OVPN_ATTR_MAX + 1] = {
 	[OVPN_ATTR_IFINDEX] = { .type = NLA_U32 },
 	[OVPN_ATTR_NEW_PEER] = NLA_POLICY_NESTED(ovpn_nl_new_peer_policy),
@@ -201,6 +212,7 @@ ovpn_nl_policy[OVPN_ATTR_MAX + 1] = {
 	[OVPN_ATTR_SWAP_KEYS] = NLA_POLICY_NESTED(ovpn_nl_swap_keys_policy),
 	[OVPN_ATTR_DEL_KEY] = NLA_POLICY_NESTED(ovpn_nl_del_key_policy),
 	[OVPN_ATTR_GET_PEER] = NLA_POLICY_NESTED(ovpn_nl_get_peer_policy),
+	[OVPN_ATTR_DEV] = NLA_POLICY_NESTED(ovpn_nl_dev_policy),
 };
 
 static const struct ovpn_nl_op_desc ovpn_nl_op_desc[__OVPN_NL_OP_COUNT] = {
@@ -260,6 +272,16 @@ static const struct ovpn_nl_op_desc ovpn_nl_op_desc[__OVPN_NL_OP_COUNT] = {
 		.peer_id_attr = OVPN_GET_PEER_ATTR_PEER_ID,
 		.required = OVPN_NL_GET_PEER_REQUIRED,
 	},
+	[OVPN_NL_OP_SET_DEV] = {
+		.cmd = OVPN_CMD_SET_DEV,
+		.attr = OVPN_ATTR_DEV,
+		.nest_policy = ovpn_nl_dev_policy,
+		.nest_maxtype = OVPN_DEV_ATTR_MAX,
+		.required = OVPN_NL_SET_DEV_REQUIRED,
+	},
+	[OVPN_NL_OP_GET_DEV] = {
+		.cmd = OVPN_CMD_GET_DEV,
+	},
 };
 
 static const struct genl_ops ovpn_nl_ops[] = {
@@ -299,6 +321,16 @@ static const struct genl_ops ovpn_nl_ops[] = {
 		.doit = OVPN_NL_DOIT,
 		.start = OVPN_NL_GET_PEER_START,
 		.dumpit = OVPN_NL_GET_PEER_DUMPIT,
+	},
+	{
+		.cmd = OVPN_CMD_SET_DEV,
+		.flags = GENL_ADMIN_PERM,
+		.doit = OVPN_NL_DOIT,
+	},
+	{
+		.cmd = OVPN_CMD_GET_DEV,
+		.flags = GENL_ADMIN_PERM,
+		.doit = OVPN_NL_DOIT,
 	},
 };
 

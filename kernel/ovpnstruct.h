@@ -49,6 +49,9 @@ struct ovpn_peer_table {
  * struct ovpn_struct - private data of an ovpn-dco device (netdev_priv())
  * @dev: the device
  * @mode: OVPN_MODE_P2P or OVPN_MODE_MP (IFLA_OVPN_MODE), fixed at creation
+ * @mssfix: largest outer packet a TCP MSS clamped by the device allows
+ *	(mss.c); 0: no clamping. From the module parameter at creation,
+ *	SET_DEV changes it (READ_ONCE/WRITE_ONCE)
  * @lock: protects @peer, @peers, @dying, the keepalive_* fields and, of
  *	every peer, the deleted flag, the keepalive settings and the
  *	endpoints; taken with bottom halves disabled
@@ -75,6 +78,7 @@ struct ovpn_peer_table {
 struct ovpn_struct {
 	struct net_device *dev;
 	u8 mode;
+	u16 mssfix;
 	spinlock_t lock; /* @peer, @peers, @dying, @keepalive_*, peer fields */
 	bool dying;
 	bool keepalive_running;

@@ -27,6 +27,8 @@ static const char ovpn_stat_names[__OVPN_STAT_COUNT][ETH_GSTRING_LEN] = {
 	[OVPN_STAT_TX_ERRORS]		= "tx_errors",
 	[OVPN_STAT_TX_KEEPALIVE]	= "tx_keepalive",
 	[OVPN_STAT_RX_BAD_SOURCE]	= "rx_bad_source",
+	[OVPN_STAT_TX_MSS_CLAMPED]	= "tx_mss_clamped",
+	[OVPN_STAT_RX_MSS_CLAMPED]	= "rx_mss_clamped",
 };
 
 /**

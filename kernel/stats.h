@@ -39,6 +39,10 @@ struct ovpn_struct;
  * @OVPN_STAT_TX_KEEPALIVE: keepalive pings sent
  * @OVPN_STAT_RX_BAD_SOURCE: MP: the inner source address does not map
  *	back to the peer the packet came from (reverse path check)
+ * @OVPN_STAT_TX_MSS_CLAMPED: TCP SYNs sent into the tunnel whose MSS was
+ *	lowered (mssfix, mss.c)
+ * @OVPN_STAT_RX_MSS_CLAMPED: TCP SYNs received from the tunnel whose MSS
+ *	was lowered
  * @__OVPN_STAT_COUNT: number of counters
  */
 enum ovpn_stat {
@@ -56,6 +60,8 @@ enum ovpn_stat {
 	OVPN_STAT_TX_ERRORS,
 	OVPN_STAT_TX_KEEPALIVE,
 	OVPN_STAT_RX_BAD_SOURCE,
+	OVPN_STAT_TX_MSS_CLAMPED,
+	OVPN_STAT_RX_MSS_CLAMPED,
 	__OVPN_STAT_COUNT,
 };
 

@@ -43,7 +43,9 @@ from typing import Any
 from ..guest import netns
 from ..net import topo, traffic
 from ..netlink import upstream, wg
+from ..netlink.dco import OvpnClient
 from ..openvpn import daemon
+from ..proto.consts import DCO_V2
 from ..proto.wire import Cipher, keydir
 from . import ftrace_profile, scale
 from . import run as bench
@@ -145,7 +147,8 @@ def start_veth() -> Target:
     return _tunnel(u, topo.UNDERLAY4, closers)
 
 
-def start_openvpn(cipher: str, dco: bool) -> Target:
+def start_openvpn(cipher: str, dco: bool, tun_mtu: int = TUNNEL_MTU, mssfix: int | None = None) -> Target:
+    """OpenVPN 2.6 p2p between the namespaces, offloaded or not; ``mssfix`` set on both ovpn-dco devices."""
     if not dco:  # OpenVPN without offload needs /dev/net/tun
         subprocess.run(["modprobe", "tun"], check=True)
     closers: list[Callable[[], None]] = []
@@ -154,7 +157,7 @@ def start_openvpn(cipher: str, dco: bool) -> Target:
     closers.append(lab.close)
     target = _tunnel(u, daemon.TUNNEL4, closers)
     try:
-        mtu = [f"tun-mtu {TUNNEL_MTU}"]
+        mtu = [f"tun-mtu {tun_mtu}"]
         a, b = daemon.p2p_pair(
             lab,
             u.ns,
@@ -169,11 +172,21 @@ def start_openvpn(cipher: str, dco: bool) -> Target:
                 raise SetupError(f"{p.name} did not offload to ovpn-dco: device {off.device}, kind {off.kind}")
             if not dco and (off.device is not None or not off.tun_fd):
                 raise SetupError(f"{p.name} was meant to run in userspace (tun) but runs with DCO {off.device}")
+            if mssfix is not None and off.device is not None:
+                set_mssfix(p.ns, off.device, mssfix)
     except Exception:
         print(lab.logs(30), flush=True)
         target.close()
         raise
     return target
+
+
+def set_mssfix(ns: str, ifname: str, mssfix: int) -> None:
+    ifindex = int(netns.run(ns, "cat", f"/sys/class/net/{ifname}/ifindex").stdout)
+    with netns.inside(ns):
+        client = OvpnClient(DCO_V2)
+    with client:
+        client.set_mssfix(ifindex, mssfix)
 
 
 def _tunnel_address(ns: str, ifname: str, side: int) -> None:
@@ -271,6 +284,19 @@ def setups(peers: int, upstream: bool, mp: MultiPeerState) -> list[Setup]:
             Setup(
                 bench.Row(f"openvpn-userspace/{c}", f"OpenVPN 2.6 userspace, {c}", "openvpn-userspace", c, TUNNEL_MTU),
                 lambda c=c: start_openvpn(c, dco=False),
+            )
+        )
+    for on in (True, False):
+        out.append(
+            Setup(
+                bench.Row(
+                    bench.MSSFIX_ON if on else bench.MSSFIX_OFF,
+                    f"ovpn-dco + OpenVPN 2.6, AES-256-GCM, tun-mtu 1500, mssfix {'on' if on else 'off'}",
+                    "mssfix",
+                    "AES-256-GCM",
+                    1500,
+                ),
+                lambda on=on: start_openvpn("AES-256-GCM", dco=True, tun_mtu=1500, mssfix=None if on else 0),
             )
         )
     out.append(

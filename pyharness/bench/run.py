@@ -60,6 +60,9 @@ WIREGUARD = "wireguard"
 VETH = "veth"
 MP_ONE = "mp-1"
 NO_RPS = "no-rps"  # suffix of the setups measured without RPS on the underlay
+# OpenVPN's default tun-mtu 1500 on the 1500-byte underlay, TCP MSS clamping on and off
+MSSFIX_ON = "mssfix/on"
+MSSFIX_OFF = "mssfix/off"
 CIPHERS = ("AES-256-GCM", "AES-128-GCM", "CHACHA20-POLY1305")
 KERNEL_LABELS = {
     "bookworm": "Debian 12",
@@ -94,7 +97,7 @@ class Row:
 
     setup: str  # stable id, e.g. "ovpn-dco/AES-256-GCM"
     label: str  # for tables and charts
-    group: str  # veth | ovpn-dco | openvpn-userspace | wireguard | upstream-ovpn | multipeer
+    group: str  # veth | ovpn-dco | mssfix | openvpn-userspace | wireguard | upstream-ovpn | multipeer
     cipher: str | None = None
     mtu: int | None = None
     error: str | None = None  # why the setup, or some samples, failed
@@ -324,6 +327,13 @@ def summary(run: Run) -> list[str]:
         if speedups:
             target = "" if suffix else " (target >= 4x)"
             out.append(f"ovpn-dco{what} vs OpenVPN userspace, TCP 1 stream: " + ", ".join(speedups) + target)
+    on, off = run.row(MSSFIX_ON), run.row(MSSFIX_OFF)
+    if on and off:
+        out.append(
+            "mssfix on vs off, tun-mtu 1500 on a 1500-byte underlay, TCP 1 stream: "
+            f"{fmt_ratio(ratio(on.median('tcp1'), off.median('tcp1')))}, "
+            f"4 streams: {fmt_ratio(ratio(on.median('tcp4'), off.median('tcp4')))}"
+        )
     if run.multipeer is not None:
         mp = run.multipeer
         parts = [f"{m.title} {fmt_ratio(multipeer_ratio(run, m.key))}" for m in METRICS]

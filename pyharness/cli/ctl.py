@@ -161,6 +161,18 @@ def cmd_key_del(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_dev_set(args: argparse.Namespace) -> int:
+    with _client(args) as c:
+        c.set_mssfix(ifindex(args.dev), args.mssfix)
+    return 0
+
+
+def cmd_dev_show(args: argparse.Namespace) -> int:
+    with _client(args) as c:
+        print(f"mssfix {c.get_mssfix(ifindex(args.dev))}")
+    return 0
+
+
 def cmd_events(args: argparse.Namespace) -> int:
     with _client(args) as c:
         c.subscribe()
@@ -221,6 +233,11 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
     _command(key, "swap", "swap primary and secondary", cmd_key_swap)
     kd = _command(key, "del", "erase a slot", cmd_key_del)
     kd.add_argument("--slot", choices=["primary", "secondary"], required=True)
+
+    dev = sub.add_parser("dev", help="settings of a device").add_subparsers(dest="dev_cmd", required=True)
+    ds = _command(dev, "set", "change a device's settings", cmd_dev_set, peer=False)
+    ds.add_argument("--mssfix", type=int, required=True, help="largest outer packet of a clamped TCP MSS; 0: off")
+    _command(dev, "show", "a device's settings", cmd_dev_show, peer=False)
 
     ev = sub.add_parser("events", help="print peer deletions as they happen")
     ev.add_argument("--once", action="store_true")

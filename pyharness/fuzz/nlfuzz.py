@@ -35,7 +35,7 @@ from pathlib import Path
 from ..guest import netns
 from ..netlink import genl
 from ..netlink.dco import sockaddr
-from ..proto.consts import DCO, DCO_V2, LAYOUTS, Layout, NewKeyAttr
+from ..proto.consts import DCO, DCO_V2, LAYOUTS, DevAttr, Layout, NewKeyAttr
 from . import nlspec as spec
 from .nllab import Lab
 from .nloracle import HDR, Expect, Oracle
@@ -47,7 +47,8 @@ WINDOW = 32
 HUGE = (0, 1, 0x7F, 0x80, 0xFF, 0x100, 0xFFFF, 0x10000, 0xFFFFFF, 0x1000000, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFF)
 # control packets around the largest UDP payload over IPv4 (65507); 65516 is the most a PACKET nest holds
 BIG_PACKETS = (65507, 65508, 65516)
-OPS = ("NEW_PEER", "SET_PEER", "DEL_PEER", "NEW_KEY", "SWAP_KEYS", "DEL_KEY", "GET_PEER")
+OPS = ("NEW_PEER", "SET_PEER", "DEL_PEER", "NEW_KEY", "SWAP_KEYS", "DEL_KEY", "GET_PEER", "SET_DEV", "GET_DEV")
+MSSFIX_VALUES = (0, 1, 575, 576, 1400, 1492, 9000, 0xFFFF)
 
 
 @dataclass
@@ -202,6 +203,8 @@ class Generator:
             ]
         if op == "DEL_KEY":
             return [u32(1, pid), u8(2, rng.randrange(0, 2))]
+        if op == "SET_DEV":
+            return [spec.Attr(1, struct.pack("=H", rng.choice((*MSSFIX_VALUES, rng.randrange(1 << 16)))))]
         if op == "PACKET":
             size = rng.choice((1, 8, 100, 1300, rng.randrange(1, 3000), rng.choice(BIG_PACKETS)))
             return [spec.Attr(1, rng.randbytes(size)), u32(2, pid)]
@@ -219,8 +222,8 @@ class Generator:
         if op == "GET_PEER" and self.rng.random() < 0.25:
             flags |= genl.NLM_F_DUMP
             tags[0] += ":dump"
-        elif op != "REGISTER_PACKET":
-            top.append(spec.Attr(layout.attr[op], self.nest_children(op, key)))
+        elif op not in spec.NO_NEST:
+            top.append(spec.Attr(layout.attr[spec.NEST_OF.get(op, op)], self.nest_children(op, key)))
         return layout, int(layout.cmd[op]), flags, top, tags
 
     # mutations --------------------------------------------------------------------------
@@ -483,6 +486,11 @@ class Runner:
             ids = [self._reply_peer(body, ifindex) for _, _, body in replies]
             if ids != [pid]:
                 self.problem(sent, f"GET_PEER replies name peers {ids}, expected [{pid}]")
+        elif exp.dev_reply is not None:
+            self.fig.get_replies += 1
+            got = [self._reply_dev(body) for _, _, body in replies]
+            if got != [exp.dev_reply]:
+                self.problem(sent, f"GET_DEV replies {got}, expected [{exp.dev_reply}]")
         elif exp.dump is not None:
             self.fig.dumps += 1
             dev = self.lab.devs[exp.dump]
@@ -492,6 +500,15 @@ class Runner:
                 self.problem(sent, f"dump of {exp.dump} gives {sorted(got)}, model {sorted(dev.peers)}")
         elif replies:
             self.problem(sent, f"{len(replies)} unexpected replies")
+
+    @staticmethod
+    def _reply_dev(body: bytes) -> tuple[int, int]:
+        """(ifindex, mssfix) of a GET_DEV reply; -1 for what is missing."""
+        top = genl.attr_map(body[4:])
+        ifindex = genl.get_u32(top[1]) if len(top.get(1, b"")) == 4 else -1
+        devs = [genl.attr_map(p) for t, p in top.items() if t != 1]
+        mss = devs[0].get(DevAttr.MSSFIX, b"") if len(devs) == 1 else b""
+        return ifindex, struct.unpack("=H", mss)[0] if len(mss) == 2 else -1
 
     def _reply_peer(self, body: bytes, ifindex: int) -> int:
         top = genl.attr_map(body[4:])

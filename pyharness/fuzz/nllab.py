@@ -18,6 +18,7 @@ from ..guest import netns
 from ..netlink import genl, rtnl
 from ..netlink.dco import OvpnClient
 from ..proto.consts import DCO_V2, KeySlot, Mode
+from ..proto.mss import DEFAULT_MSSFIX
 from ..proto.wire import Cipher, keydir
 
 # what NEW_PEER must answer for a descriptor, before any address check:
@@ -51,6 +52,7 @@ class DevModel:
     ifindex: int
     mode: Mode
     peers: dict[int, PeerState] = field(default_factory=dict)
+    mssfix: int = DEFAULT_MSSFIX  # SET_DEV changes it, GET_DEV reads it
 
     def vpn_in_use(self, vpn4: bytes | None, vpn6: bytes | None) -> bool:
         return any((vpn4 and p.vpn4 == vpn4) or (vpn6 and p.vpn6 == vpn6) for p in self.peers.values())

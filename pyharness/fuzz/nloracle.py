@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from ..proto.consts import (
     DelKeyAttr,
     DelPeerAttr,
+    DevAttr,
     GetPeerAttr,
     KeyDirAttr,
     Layout,
@@ -33,6 +34,7 @@ from ..proto.consts import (
     SetPeerAttr,
     SwapKeysAttr,
 )
+from ..proto.mss import MIN_MSSFIX
 from . import nlspec as spec
 from .nllab import FD_OK, DevModel, Lab, PeerState
 
@@ -85,6 +87,7 @@ class Expect:
     on_enoent: Callable[[], None] | None = None
     reply: tuple[str, int, int] | None = None  # GET_PEER: (device key, ifindex, peer id)
     dump: str | None = None  # GET_PEER dump: device key
+    dev_reply: tuple[int, int] | None = None  # GET_DEV: (ifindex, mssfix)
     extack_expected: bool = False
     notes: list[str] = field(default_factory=list)
 
@@ -152,7 +155,7 @@ class Oracle:
         return exp
 
     def _common(self, layout: Layout, op: str, parsed: spec.Parsed, dump: bool) -> Expect:
-        nest_attr = 0 if dump or op == "REGISTER_PACKET" else int(layout.attr[op])
+        nest_attr = 0 if dump or op in spec.NO_NEST else int(layout.attr[spec.NEST_OF.get(op, op)])
         for atype in parsed.attrs:
             if atype not in (layout.attr.IFINDEX, nest_attr):
                 return Expect(exact=errno.EINVAL, stage="common")
@@ -167,6 +170,8 @@ class Oracle:
             return Expect(exact=0, stage="common", dump=key)
         if op == "REGISTER_PACKET":
             return Expect(exact=0, stage="handler")
+        if op == "GET_DEV":
+            return Expect(exact=0, stage="handler", dev_reply=(ifindex, dev.mssfix))
         if nest_attr not in parsed.attrs:
             return Expect(exact=errno.EINVAL, stage="common")
         nest = parsed.nests.get(nest_attr, spec.Parsed())
@@ -197,6 +202,15 @@ class Oracle:
         a = nest.attrs
         if op == "NEW_PEER":
             return self._new_peer(dev, nest)
+        if op == "SET_DEV":
+            mssfix = struct.unpack("=H", a[DevAttr.MSSFIX])[0]
+            if mssfix and mssfix < MIN_MSSFIX:
+                return Expect(exact=errno.EINVAL, stage="handler")
+
+            def set_mssfix() -> None:
+                dev.mssfix = mssfix
+
+            return Expect(exact=0, stage="handler", on_success=set_mssfix)
         if op == "NEW_KEY":
             for attr in (NewKeyAttr.ENCRYPT_KEY, NewKeyAttr.DECRYPT_KEY):
                 kd = nest.nests.get(attr, spec.Parsed()).attrs

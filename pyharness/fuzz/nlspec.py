@@ -24,6 +24,7 @@ from ..proto.consts import (
     LAYOUT_SPEC,
     DelKeyAttr,
     DelPeerAttr,
+    DevAttr,
     GetPeerAttr,
     Layout,
     NewPeerAttr,
@@ -114,7 +115,13 @@ REQUIRED: dict[str, tuple[int, ...]] = {
     "DEL_KEY": (DelKeyAttr.PEER_ID, DelKeyAttr.KEY_SLOT),
     "GET_PEER": (GetPeerAttr.PEER_ID,),
     "PACKET": (PacketAttr.PACKET, PacketAttr.PEER_ID),
+    "SET_DEV": (DevAttr.MSSFIX,),
 }
+
+# the top-level nest of an operation's request, where it is not named after the operation
+NEST_OF: dict[str, str] = {"SET_DEV": "DEV"}
+# operations whose request has no nest (OVPN_ATTR_IFINDEX alone)
+NO_NEST = ("REGISTER_PACKET", "GET_DEV")
 
 
 @functools.cache

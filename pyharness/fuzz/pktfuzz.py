@@ -5,7 +5,8 @@
 
 - UDP: N datagrams to a P2P and an MP device - valid DATA_V2 packets
   (fresh, out of order, replayed, packet id 0, too old, keepalives, non-IP
-  and spoofed-source plaintexts, both key slots) and their mutations (bit
+  and spoofed-source plaintexts, TCP segments with fuzzed flags and options
+  for the MSS clamp, both key slots) and their mutations (bit
   flips, truncation, extension, wrong opcode, key id or peer id), control
   packets, garbage, empty datagrams;
 - TCP: at least M frames over TCP peers, one connection each session: the
@@ -15,10 +16,11 @@
 
 Each packet's fate is predicted by pyharness.fuzz.pktmodel, and after each
 batch the device's counters must match exactly: rx_packets (accepted) and
-every reason counter of ``ethtool -S``, rx_dropped equal to the sum of the
-drop reasons, the peers' LINK_RX packets equal to what they authenticated,
-the inner packets at the listener, the control packets on the kernel's UDP
-socket or, byte for byte, in the TCP socket's stream.
+every reason counter of ``ethtool -S`` (rx_mss_clamped as pyharness.proto.mss
+predicts), rx_dropped equal to the sum of the drop reasons, the peers'
+LINK_RX packets equal to what they authenticated, the inner packets at the
+listener, the control packets on the kernel's UDP socket or, byte for byte,
+in the TCP socket's stream.
 """
 
 from __future__ import annotations
@@ -38,12 +40,14 @@ from pathlib import Path
 
 from ..net import topo
 from ..netlink import genl
-from ..proto.wire import OP_CONTROL_V1, PING_MAGIC
+from ..proto import mss
+from ..proto.wire import OP_CONTROL_V1, PING_MAGIC, tcp_segment
 from . import pktlab as lab_mod
 from .pktlab import LISTEN_PORT, PacketLab, Target, install_keys
 from .pktmodel import ACCEPTED, RX_COUNTERS, Device, Peer, tcp_frames
 
 BATCH = 2000
+MSS_CLAMPED = "rx_mss_clamped"  # counted on top of a packet's fate (accepted)
 
 
 @dataclass
@@ -57,6 +61,7 @@ class PacketFigures:
     by_kind: Counter[str] = field(default_factory=Counter)
     listener: int = 0
     control_on_socket: int = 0
+    mss_clamped: int = 0  # delivered TCP segments whose MSS the kernel lowered, as predicted
     problems: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -87,9 +92,32 @@ class PacketGen:
         self.rng = rng
         self.recent: list[bytes] = []
 
+    def tcp_segment(self, src: str) -> bytes:
+        """A TCP segment with fuzzed flags and options (the MSS clamp's input), to an unrouted address."""
+        rng = self.rng
+        flags = rng.choice((mss.TCP_SYN,) * 6 + (mss.TCP_SYN | mss.TCP_ACK, mss.TCP_ACK, rng.randrange(256)))
+        r = rng.random()
+        if r < 0.3:
+            opts = rng.choice((b"", b"\1", b"\1\1\1")) + mss.mss_option(rng.choice((536, 1380, 1400, 1460, 9000)))
+            opts += rng.choice((b"", bytes([4, 2]), bytes([1, 3, 3, 7]), bytes([8, 10]) + rng.randbytes(8)))
+        elif r < 0.5:
+            opts = rng.choice(list(mss.MALFORMED_OPTIONS.values()))
+        elif r < 0.8:
+            opts = rng.randbytes(rng.randrange(0, 41))
+        else:
+            opts = bytes(rng.choice((0, 1, 2, 4, 8, 255)) for _ in range(rng.randrange(0, 41)))
+        seg = bytearray(tcp_segment(src, "192.0.2.200", rng.randrange(1, 65536), 80, flags, opts[:40]))
+        if rng.random() < 0.15:  # a data offset that disagrees with the options
+            seg[32] = (rng.randrange(16) << 4) | (seg[32] & 0x0F)
+        if rng.random() < 0.1:  # a segment cut short, the IP length kept
+            del seg[rng.randrange(20, len(seg)) :]
+        return bytes(seg)
+
     def plaintext(self, t: Target, peer: Peer) -> tuple[bytes, str]:
         rng = self.rng
         src = peer.vpn4 or f"{t.net}.2"
+        if rng.random() < 0.08:
+            return self.tcp_segment(src), "tcp_options"
         r = rng.random()
         if r < 0.5:
             size = rng.choice((0, 1, 20, 100, rng.randrange(0, 1300)))
@@ -218,21 +246,25 @@ class UdpFuzz:
         auth: Counter[tuple[str, int]] = Counter()
         for p in plan:
             expect[p.target.name][p.fate] += 1
+            clamped = p.target.model.mss_clamped(p.data, p.fate, p.auth)
+            expect[p.target.name][MSS_CLAMPED] += clamped
+            fig.mss_clamped += clamped
             fig.outcome[p.fate] += 1
             fig.by_kind[p.kind] += 1
             if p.auth is not None:
                 auth[(p.target.name, p.auth.peer_id)] += 1
+        landed = {x: sum(expect[x].values()) - expect[x][MSS_CLAMPED] for x in names}  # one fate per packet
         deadline = time.monotonic() + 30
         while True:
             after = self.lab.counters(names)
-            if all(lab_mod.settled(before[x], after[x], sum(expect[x].values())) for x in names):
+            if all(lab_mod.settled(before[x], after[x], landed[x]) for x in names):
                 break
             if time.monotonic() > deadline:
                 fig.problems.append("UDP batch: packets unaccounted for after 30 s")
                 break
             time.sleep(0.005)
         for name in names:
-            for counter in (ACCEPTED, *RX_COUNTERS):
+            for counter in (ACCEPTED, *RX_COUNTERS, MSS_CLAMPED):
                 got = lab_mod.delta_of(before[name], after[name], counter)
                 if got != expect[name][counter]:
                     fig.problems.append(f"UDP {name}: {counter} +{got}, expected +{expect[name][counter]}")
@@ -322,7 +354,8 @@ class TcpFuzz:
             (lab.ns, lab.peer_ns), 4, (topo.UNDERLAY4[0], self.port), (topo.UNDERLAY4[1], self.port)
         )
         peer = Peer(TCP_PEER, {})
-        t = Target("fzt", lab.tcp_ifindex, Device(False, {TCP_PEER: peer}), srv, ("", 0), {TCP_PEER: cli}, "10.97.0")
+        model = Device(False, {TCP_PEER: peer}, tcp=True)
+        t = Target("fzt", lab.tcp_ifindex, model, srv, ("", 0), {TCP_PEER: cli}, "10.97.0")
         try:
             lab.client.new_peer(lab.tcp_ifindex, TCP_PEER, srv.fileno())
             install_keys(lab.client, lab.tcp_ifindex, peer, 7000 + self.fig.tcp_sessions)
@@ -347,6 +380,9 @@ class TcpFuzz:
         for f in kernel_frames:
             fate, who = t.model.fate(f)
             expect[fate] += 1
+            clamped = t.model.mss_clamped(f, fate, who)
+            expect[MSS_CLAMPED] += clamped
+            fig.mss_clamped += clamped
             fig.outcome["tcp_" + fate] += 1
             auth += who is not None
             if fate == "rx_control":
@@ -360,8 +396,8 @@ class TcpFuzz:
         tag = f"TCP session {fig.tcp_sessions} ({how}, {len(data)} bytes)"
         before = lab.counters(["fzt"])["fzt"]
         self._send(cli, data)
-        after = self._settle(before, sum(expect.values()))
-        for counter in (ACCEPTED, *RX_COUNTERS):
+        after = self._settle(before, sum(expect.values()) - expect[MSS_CLAMPED])
+        for counter in (ACCEPTED, *RX_COUNTERS, MSS_CLAMPED):
             got = lab_mod.delta_of(before, after, counter)
             if got != expect[counter]:
                 fig.problems.append(f"{tag}: {counter} +{got}, expected +{expect[counter]} [{data.hex()}]")
@@ -498,7 +534,7 @@ def report(fig: PacketFigures) -> str:
         "  outcome: " + ", ".join(f"{k} {v}" for k, v in sorted(fig.outcome.items())),
         "  kinds: " + ", ".join(f"{k} {v}" for k, v in sorted(fig.by_kind.items())),
         f"  inner packets at the listener {fig.listener}, control packets on the UDP sockets / bytes on TCP "
-        f"{fig.control_on_socket}",
+        f"{fig.control_on_socket}, TCP MSS lowered on delivery {fig.mss_clamped}",
         f"  problems: {len(fig.problems)}",
     ]
     lines += [f"    {p[:400]}" for p in fig.problems[:20]]

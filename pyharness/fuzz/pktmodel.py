@@ -14,6 +14,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass, field
 
+from ..proto import mss
 from ..proto.wire import OP_DATA_V2, OVERHEAD, PING_MAGIC, KeyDir, encrypt
 
 REPLAY_WINDOW = 2048
@@ -117,6 +118,17 @@ class Device:
 
     mp: bool
     peers: dict[int, Peer]
+    tcp: bool = False  # the peers' transport: TCP (else UDP), over IPv4
+
+    def mss_clamped(self, pkt: bytes, fate: str, peer: Peer | None) -> bool:
+        """Whether delivering ``pkt`` (with its ``fate``) lowers a TCP MSS: rx_mss_clamped (mssfix 1492)."""
+        if fate != ACCEPTED or peer is None:
+            return False
+        limits = (
+            mss.max_mss(mss.DEFAULT_MSSFIX, outer_ipv6=False, tcp=self.tcp, inner_ipv6=False),
+            mss.max_mss(mss.DEFAULT_MSSFIX, outer_ipv6=False, tcp=self.tcp, inner_ipv6=True),
+        )
+        return mss.clamp(peer.good[pkt].plain, *limits)[1]
 
     def fate(self, pkt: bytes) -> tuple[str, Peer | None]:
         """The counter ``pkt`` (one UDP payload or TCP frame body) lands in, and the peer that

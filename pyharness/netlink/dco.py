@@ -18,6 +18,7 @@ from ..proto.consts import (
     MCAST_GROUP_PEERS,
     DelKeyAttr,
     DelPeerAttr,
+    DevAttr,
     GetPeerAttr,
     KeyDirAttr,
     KeySlot,
@@ -237,6 +238,20 @@ class OvpnClient:
                 )
             )
         return out
+
+    def set_mssfix(self, ifindex: int, mssfix: int) -> None:
+        """SET_DEV: the device's mssfix (0: no MSS clamping)."""
+        self._req("SET_DEV", ifindex, self._nest("DEV", genl.u16(DevAttr.MSSFIX, mssfix)))
+
+    def get_mssfix(self, ifindex: int) -> int:
+        """GET_DEV: the device's mssfix."""
+        (msg,) = self._req("GET_DEV", ifindex)
+        if genl.get_u32(msg.attrs[self.layout.attr.IFINDEX]) != ifindex:
+            raise ValueError("GET_DEV reply for another device")
+        dev = genl.attr_map(msg.attrs[self.layout.attr.DEV])
+        if len(dev[DevAttr.MSSFIX]) < 2:
+            raise ValueError("MSSFIX shorter than a u16")
+        return int(struct.unpack("=H", dev[DevAttr.MSSFIX][:2])[0])
 
     # control packets over netlink: "ovpn-dco" family only
     def register_packet(self, ifindex: int) -> None:

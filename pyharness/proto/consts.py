@@ -105,6 +105,9 @@ GetPeerRespAttrV2 = attr_enum(
     "get-peer-response",
     'GET_PEER reply of "ovpn-dco-v2": VPN (inner) and LINK (outer) counters.',
 )
+DevAttr = attr_enum(
+    "DevAttr", SPEC_DCO, "dev", "Inside Attr.DEV: a device's settings (SET_DEV request, GET_DEV reply)."
+)
 PacketAttr = attr_enum("PacketAttr", SPEC_DCO, "packet", "Inside Attr.PACKET (ovpn-dco only on the wire).")
 PeerStatsAttr = attr_enum(
     "PeerStatsAttr",
@@ -144,6 +147,7 @@ _NEST_ENUMS: dict[str, type[IntEnum]] = {
     "del-key": DelKeyAttr,
     "get-peer": GetPeerAttr,
     "packet": PacketAttr,
+    "dev": DevAttr,
 }
 
 # Nested attribute set of each command's top-level nest (same in both families), as the spec's
@@ -172,6 +176,7 @@ HEADER_ENUMS: dict[str, tuple[type[IntEnum], ...]] = {
         GetPeerAttr,
         GetPeerRespAttr,
         PacketAttr,
+        DevAttr,
         PeerStatsAttr,
         PeerAttr,
         IflaOvpn,
@@ -193,6 +198,7 @@ HEADER_ENUMS: dict[str, tuple[type[IntEnum], ...]] = {
         GetPeerAttr,
         GetPeerRespAttrV2,
         PacketAttr,
+        DevAttr,
         PeerStatsAttr,
         PeerAttr,
         IflaOvpn,

@@ -147,6 +147,36 @@ def ipv6_udp(src: str, dst: str, sport: int, dport: int, payload: bytes) -> byte
     return struct.pack("!IHBB16s16s", 6 << 28, ulen, 17, 64, s, d) + udp
 
 
+def tcp_segment(src: str, dst: str, sport: int, dport: int, flags: int, options: bytes, payload: bytes = b"") -> bytes:
+    """An IPv4 or IPv6 (by the addresses) TCP segment with correct checksums; ``options`` padded to 4 bytes."""
+    options += b"\0" * (-len(options) % 4)
+    s, d = ipaddress.ip_address(src).packed, ipaddress.ip_address(dst).packed
+    tlen = 20 + len(options) + len(payload)
+    tcp = struct.pack("!HHIIBBHHH", sport, dport, 1000, 0, (5 + len(options) // 4) << 4, flags, 64240, 0, 0)
+    tcp += options + payload
+    if len(s) == 4:
+        pseudo = s + d + struct.pack("!BBH", 0, 6, tlen)
+    else:
+        pseudo = s + d + struct.pack("!I3xB", tlen, 6)
+    tcp = tcp[:16] + struct.pack("!H", _checksum(pseudo + tcp)) + tcp[18:]
+    if len(s) == 16:
+        return struct.pack("!IHBB16s16s", 6 << 28, tlen, 6, 64, s, d) + tcp
+    hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + tlen, 1, 0x4000, 64, 6, 0, s, d)
+    return hdr[:10] + struct.pack("!H", _checksum(hdr)) + hdr[12:] + tcp
+
+
+def tcp_checksum_ok(ip_packet: bytes) -> bool:
+    """Whether the TCP checksum of an IPv4 or IPv6 packet without extension headers is right."""
+    if ip_packet[0] >> 4 == 4:
+        start = (ip_packet[0] & 0x0F) * 4
+        tcp = ip_packet[start : struct.unpack_from("!H", ip_packet, 2)[0]]
+        pseudo = ip_packet[12:20] + struct.pack("!BBH", 0, 6, len(tcp))
+    else:
+        tcp = ip_packet[40 : 40 + struct.unpack_from("!H", ip_packet, 4)[0]]
+        pseudo = ip_packet[8:40] + struct.pack("!I3xB", len(tcp), 6)
+    return _checksum(pseudo + tcp) == 0
+
+
 def udp_payload(ip_packet: bytes) -> bytes:
     """The UDP payload of an IPv4 or IPv6 packet without extension headers."""
     start = (ip_packet[0] & 0x0F) * 4 if ip_packet[0] >> 4 == 4 else 40

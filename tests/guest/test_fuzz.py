@@ -23,7 +23,7 @@ def test_netlink_fuzz_answers_every_request_as_predicted() -> None:
     assert fig.answered + fig.silent == fig.messages
     assert fig.errors_with_extack > 0  # and the oracle found none missing where a command failed
     # every command of both families, and requests that reach each layer
-    families = {"ovpn-dco": 9, "ovpn-dco-v2": 7}
+    families = {"ovpn-dco": 11, "ovpn-dco-v2": 9}
     for family, n in families.items():
         assert len({c.split(":")[1] for c in fig.by_command if c.startswith(family + ":")}) == n
     for stage in ("header", "genl", "policy", "common", "handler"):
@@ -33,6 +33,7 @@ def test_netlink_fuzz_answers_every_request_as_predicted() -> None:
 
 def test_packet_fuzz_counts_every_packet_where_the_model_says() -> None:
     fig = pktfuzz.run(udp=2000, tcp=300, seed=SEED, offsets=4)
+    assert fig.mss_clamped > 0 and fig.by_kind["fresh_tcp_options"] > 0  # the MSS clamp was fuzzed too
     print(pktfuzz.report(fig))
     assert fig.problems == []
     assert fig.udp_sent == 2000 and fig.tcp_frames >= 300

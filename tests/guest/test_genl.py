@@ -176,7 +176,8 @@ def valid_nest(layout: Layout, cmd: str) -> bytes:
 
 
 def op_commands(layout: Layout) -> list[str]:
-    return [c for c in OP_NEST if c in layout.attr.__members__]
+    """Commands named like their nest (the peer and key commands); SET_DEV's nest is DEV (test_mss.py)."""
+    return [c for c in OP_NEST if c in layout.attr.__members__ and c in layout.cmd.__members__]
 
 
 def test_valid_requests_reach_the_command(sock, layout, ovpn_dev):
@@ -330,6 +331,10 @@ def test_del_peer_reason_range_follows_family(sock, layout, ovpn_dev):
 def test_packet_api_only_in_ovpn_dco_family(sock):
     fam = sock.resolve(DCO_V2.family)
     assert "PACKET" not in DCO_V2.attr.__members__
+    assert not {"PACKET", "REGISTER_PACKET"} & set(DCO_V2.cmd.__members__)
+    # ovpn-dco-v2's commands end with GET_DEV (9): the seed's numbers for the packet API
+    # (7, 8) are GET_PEER and SET_DEV there, and nothing lies beyond
+    assert (DCO_V2.cmd.GET_PEER, DCO_V2.cmd.SET_DEV) == (DCO.cmd.REGISTER_PACKET, DCO.cmd.PACKET)
     with pytest.raises(genl.NetlinkError) as exc:
-        sock.request(fam.id, DCO.cmd.PACKET, b"")  # 8 is not a command of ovpn-dco-v2
+        sock.request(fam.id, DCO_V2.cmd.GET_DEV + 1, b"")
     assert exc.value.errno == errno.EOPNOTSUPP

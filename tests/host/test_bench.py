@@ -262,6 +262,8 @@ def test_guest_setups_cover_the_issue_and_are_selectable():
         "openvpn-userspace/AES-256-GCM",
         "openvpn-userspace/AES-128-GCM",
         "openvpn-userspace/CHACHA20-POLY1305",
+        "mssfix/on",
+        "mssfix/off",
         "wireguard",
         "mp-1",
         "mp-10000",
@@ -272,6 +274,11 @@ def test_guest_setups_cover_the_issue_and_are_selectable():
     assert [s.row.setup for s in chosen] == ["veth"] + [f"upstream-ovpn/{c}" for c in bench.CIPHERS]
     steered = {s.row.setup: s.rps for s in bench_guest.setups(10, upstream=True, mp=mp)}
     assert [i for i, on in steered.items() if not on] == [f"ovpn-dco/{c}/no-rps" for c in bench.CIPHERS]
+    mssfix = [s.row for s in bench_guest.selected(bench_guest.setups(10, upstream=False, mp=mp), "mssfix")]
+    assert [(r.setup, r.cipher, r.mtu) for r in mssfix] == [
+        ("mssfix/on", "AES-256-GCM", 1500),
+        ("mssfix/off", "AES-256-GCM", 1500),
+    ]
 
 
 def test_steering_writes_each_ends_rps_mask(monkeypatch):

@@ -27,6 +27,8 @@
  * @OVPN_CMD_SWAP_KEYS: exchange the primary and secondary key slots
  * @OVPN_CMD_DEL_KEY: erase a key slot
  * @OVPN_CMD_GET_PEER: read one peer, or dump all peers
+ * @OVPN_CMD_SET_DEV: change the settings of a device (mssfix)
+ * @OVPN_CMD_GET_DEV: read the settings of a device
  */
 enum ovpn_nl_commands {
 	OVPN_CMD_UNSPEC = 0,
@@ -37,6 +39,8 @@ enum ovpn_nl_commands {
 	OVPN_CMD_SWAP_KEYS,
 	OVPN_CMD_DEL_KEY,
 	OVPN_CMD_GET_PEER,
+	OVPN_CMD_SET_DEV,
+	OVPN_CMD_GET_DEV,
 };
 
 /**
@@ -92,9 +96,28 @@ enum ovpn_netlink_attrs {
 	OVPN_ATTR_SWAP_KEYS,
 	OVPN_ATTR_DEL_KEY,
 	OVPN_ATTR_GET_PEER,
+	OVPN_ATTR_DEV,
 
 	__OVPN_ATTR_AFTER_LAST,
 	OVPN_ATTR_MAX = __OVPN_ATTR_AFTER_LAST - 1,
+};
+
+/**
+ * enum ovpn_netlink_dev_attrs - settings of a device, in OVPN_ATTR_DEV
+ * @OVPN_DEV_ATTR_UNSPEC: never valid
+ * @OVPN_DEV_ATTR_MSSFIX: u16, largest outer packet (IP and transport
+ *	headers included) that the clamped MSS of a TCP SYN crossing the
+ *	tunnel allows, OpenVPN's "mssfix N mtu"; 0: no clamping, else at
+ *	least 576
+ * @__OVPN_DEV_ATTR_AFTER_LAST: number of entries
+ * @OVPN_DEV_ATTR_MAX: highest attribute
+ */
+enum ovpn_netlink_dev_attrs {
+	OVPN_DEV_ATTR_UNSPEC = 0,
+	OVPN_DEV_ATTR_MSSFIX,
+
+	__OVPN_DEV_ATTR_AFTER_LAST,
+	OVPN_DEV_ATTR_MAX = __OVPN_DEV_ATTR_AFTER_LAST - 1,
 };
 
 /* one direction of a key: inside OVPN_NEW_KEY_ATTR_{EN,DE}CRYPT_KEY */
