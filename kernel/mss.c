@@ -113,17 +113,13 @@ out:
 	return ret;
 }
 
-/**
- * ovpn_mss_max - the largest TCP MSS a peer's tunnel carries unfragmented
- * @peer: the peer
- * @mssfix: the device's mssfix, not 0
- * @inner_ipv6: for a segment in IPv6 (else IPv4)
- *
- * Context: any.
- * Return: the MSS, or 0 if the peer has no transport any more.
+/*
+ * The largest TCP MSS the peer's tunnel carries unfragmented, for a segment
+ * in IPv6 (@inner_ipv6) or IPv4, with the device's @mssfix (not 0); 0 if
+ * the peer has no transport any more.
  */
-unsigned int ovpn_mss_max(struct ovpn_peer *peer, unsigned int mssfix,
-			  bool inner_ipv6)
+static unsigned int ovpn_mss_max(struct ovpn_peer *peer, unsigned int mssfix,
+				 bool inner_ipv6)
 {
 	unsigned int overhead = OVPN_DATA_V2_OVERHEAD + OVPN_MSS_INNER_HDRS;
 	bool ipv6, tcp;

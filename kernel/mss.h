@@ -29,8 +29,6 @@ enum ovpn_mss_dir {
 extern unsigned short ovpn_mssfix_default;
 
 bool ovpn_mssfix_valid(unsigned int mssfix);
-unsigned int ovpn_mss_max(struct ovpn_peer *peer, unsigned int mssfix,
-			  bool inner_ipv6);
 void ovpn_mss_clamp(struct ovpn_peer *peer, struct sk_buff *skb,
 		    enum ovpn_mss_dir dir);
 
