@@ -247,7 +247,18 @@ def _guest_command(config: pytest.Config, module: Path, debug_module: Path, rund
     if _OPENVPN27 in config.stash:
         env[program.ROOT_ENV] = str(config.stash[_OPENVPN27])
     verbosity = ["-v"] if config.option.verbose > 0 else []
-    pytest_cmd = [paths.python(), "-m", "pytest", "-p", "no:cacheprovider", "-rfE", "--color=no", *verbosity, f"@{ids}"]
+    pytest_cmd = [
+        paths.python(),
+        "-m",
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        "-rfE",
+        "--color=no",
+        *verbosity,
+        f"--durations={GUEST_DURATIONS}",
+        f"@{ids}",
+    ]
     assigns = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
     command = f"cd {shlex.quote(str(config.rootpath))} && env {assigns} {shlex.join(pytest_cmd)}"
     return kernelcheck.wrap(command, rundir, env) if kernel.debug else command
@@ -256,6 +267,7 @@ def _guest_command(config: pytest.Config, module: Path, debug_module: Path, rund
 _RANK = {"passed": 0, "skipped": 1, "failed": 2}
 STARTED = "started"  # the record a test's guest run writes before its setup
 MAX_GUEST_BOOTS = 4  # one guest, plus up to 3 more after guests that died
+GUEST_DURATIONS = 25  # the guest's slowest tests, listed at the end of its output (where CI time goes)
 GUEST_SILENCE = 600.0  # a guest whose tests print nothing for this long is hung: killed, the rest rerun
 
 
