@@ -5,7 +5,7 @@
 #   make test            the test suite (PYTEST_ARGS are passed to pytest)
 #   make test-openvpn27  the OpenVPN 2.7 tests (Debian unstable's, from the sid chroot), the longer set too
 #   make bench           throughput and packet rate vs WireGuard, OpenVPN userspace, veth (BENCH_ARGS)
-#   make bench-scale     10,000 peers on one device: add/dump/delete times, memory per peer
+#   make bench-scale     100,000 peers on one device, 64 possible CPUs: add rate, memory per peer, lookup cost (SCALE_ARGS)
 #   make checkpatch      checkpatch.pl --strict on kernel/ and kernel/selftest/ (Debian's linux-source-6.1)
 #   make lint            ruff on the harness and tests
 #   make gen             regenerate kernel/netlink_gen_*.h from uapi/linux/*.yaml (pyharness/proto/nlgen.py)
@@ -92,7 +92,7 @@ bench:
 	$(PY) -m pyharness.bench.run $(BENCH_ARGS)
 
 bench-scale:
-	$(PY) -m pyharness.cli bench-scale
+	$(PY) -m pyharness.bench.scale_run $(SCALE_ARGS)
 
 # rewrite tests/guest/data/ovpn_conformance.json from the in-tree ovpn of Debian unstable's kernel
 conformance-record:

@@ -39,8 +39,8 @@
 #include "stats.h"
 #include "udp.h"
 
-/* buckets a scan walks per RCU read-side critical section */
-#define OVPN_PEER_SCAN_STRIDE	256
+/* peers a scan looks at per RCU read-side critical section */
+#define OVPN_PEER_SCAN_STRIDE	512
 /* the keepalive work runs at most this often */
 #define OVPN_KEEPALIVE_MIN_GAP	(HZ / 4)
 
@@ -217,39 +217,26 @@ static bool ovpn_keepalive_visit(struct ovpn_keepalive_scan *scan,
 }
 
 /*
- * Collect due peers from by_id bucket *@bucket on, in one RCU read-side
- * section, until the batch is full or OVPN_PEER_SCAN_STRIDE buckets are
- * seen. *@bucket: where to go on; OVPN_PEER_HASH_SIZE at the end (P2P: at
- * once). A bucket left half seen is seen again: the peers handled since
- * are not due any more.
+ * Collect due peers from id *@id on, in one RCU read-side section, until
+ * the batch is full or OVPN_PEER_SCAN_STRIDE peers are seen. *@id: where
+ * to go on; OVPN_PEER_ID_END once every peer was seen.
  */
 static void ovpn_keepalive_collect(struct ovpn_struct *ovpn,
 				   struct ovpn_keepalive_scan *scan,
-				   unsigned int *bucket)
+				   unsigned long *id)
 {
 	struct ovpn_peer *peer;
-	unsigned int end;
+	unsigned int seen = 0;
 
 	scan->n = 0;
 	rcu_read_lock();
-
-	if (ovpn->mode != OVPN_MODE_MP) {
-		peer = rcu_dereference(ovpn->peer);
-		if (peer)
-			ovpn_keepalive_visit(scan, peer);
-		*bucket = OVPN_PEER_HASH_SIZE;
-		goto out;
+	while (seen++ < OVPN_PEER_SCAN_STRIDE &&
+	       (peer = ovpn_peer_next(ovpn, id))) {
+		/* a due peer that did not fit: first of the next batch */
+		if (!ovpn_keepalive_visit(scan, peer))
+			break;
+		(*id)++;
 	}
-
-	end = min_t(unsigned int, *bucket + OVPN_PEER_SCAN_STRIDE,
-		    OVPN_PEER_HASH_SIZE);
-	for (; *bucket < end; (*bucket)++) {
-		hlist_for_each_entry_rcu(peer, &ovpn->peers->by_id[*bucket],
-					 hash_id)
-			if (!ovpn_keepalive_visit(scan, peer))
-				goto out;
-	}
-out:
 	rcu_read_unlock();
 }
 
@@ -270,7 +257,8 @@ void ovpn_keepalive_work(struct work_struct *work)
 						keepalive_work);
 	struct ovpn_keepalive_scan scan = { .now = jiffies };
 	unsigned long deadline, delay, now;
-	unsigned int bucket = 0, i;
+	unsigned long id = 0;
+	unsigned int i;
 	struct ovpn_peer *peer;
 
 	spin_lock_bh(&ovpn->lock);
@@ -278,8 +266,8 @@ void ovpn_keepalive_work(struct work_struct *work)
 	ovpn->keepalive_armed = false;
 	spin_unlock_bh(&ovpn->lock);
 
-	while (bucket < OVPN_PEER_HASH_SIZE) {
-		ovpn_keepalive_collect(ovpn, &scan, &bucket);
+	while (id < OVPN_PEER_ID_END) {
+		ovpn_keepalive_collect(ovpn, &scan, &id);
 		for (i = 0; i < scan.n; i++) {
 			peer = scan.batch[i];
 			ovpn_peer_keepalive_check(peer);

@@ -331,7 +331,7 @@ out_dev:
 /**
  * ovpn_nlo_peer_get_dumpit - PEER_GET dump: every peer of a device
  * @skb: the reply to fill
- * @cb: the dump; cb->args[1] and [2] its cursor (ovpn_peer_dump_next())
+ * @cb: the dump; cb->args[1] its cursor (ovpn_peer_dump_next())
  *
  * The request carries OVPN_A_IFINDEX only, as the in-tree dump policy
  * demands. The device is looked up again at every call.
@@ -341,7 +341,7 @@ out_dev:
  */
 int ovpn_nlo_peer_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
-	unsigned long bucket = cb->args[1], min_id = cb->args[2];
+	unsigned long id = cb->args[1];
 	struct nlattr **attrs = ovpn_compat_dump_attrs(cb);
 	struct net *net = sock_net(cb->skb->sk);
 	struct ovpn_struct *ovpn;
@@ -358,19 +358,18 @@ int ovpn_nlo_peer_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	if (IS_ERR(ovpn))
 		return PTR_ERR(ovpn);
 
-	while ((peer = ovpn_peer_dump_next(ovpn, &bucket, &min_id))) {
+	while ((peer = ovpn_peer_dump_next(ovpn, &id))) {
 		ret = ovpn_nlo_send_peer(skb, net, peer,
 					 NETLINK_CB(cb->skb).portid,
 					 cb->nlh->nlmsg_seq, NLM_F_MULTI);
 		ovpn_peer_put(peer);
 		if (ret)
 			break;
-		min_id++;
+		id++;
 	}
 
 	ovpn_nlo_dev_put(ovpn);
-	cb->args[1] = bucket;
-	cb->args[2] = min_id;
+	cb->args[1] = id;
 	return skb->len;
 }
 

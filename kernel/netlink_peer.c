@@ -492,9 +492,8 @@ out:
  * ovpn_nl_get_peer_dump - GET_PEER dump: every peer of a device
  * @req: the dump's device and family (no nest)
  * @skb: the reply to fill
- * @cb: the dump; its cursor, from one part to the next: cb->args[1] is a
- *	bucket of the peer table, cb->args[2] the lowest peer id not sent
- *	yet from that bucket (see ovpn_peer_dump_next())
+ * @cb: the dump; its cursor, from one part to the next: cb->args[1] is
+ *	the lowest peer id not sent yet (see ovpn_peer_dump_next())
  *
  * One message per peer, as many as fit in @skb. Every peer that exists
  * during the whole dump is sent exactly once.
@@ -505,12 +504,12 @@ out:
 int ovpn_nl_get_peer_dump(struct ovpn_nl_req *req, struct sk_buff *skb,
 			  struct netlink_callback *cb)
 {
-	unsigned long bucket = cb->args[1], min_id = cb->args[2];
+	unsigned long id = cb->args[1];
 	struct ovpn_peer *peer;
 	void *hdr;
 	int ret;
 
-	while ((peer = ovpn_peer_dump_next(req->ovpn, &bucket, &min_id))) {
+	while ((peer = ovpn_peer_dump_next(req->ovpn, &id))) {
 		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
 				  cb->nlh->nlmsg_seq, req->fam->genl,
 				  NLM_F_MULTI, req->desc->cmd);
@@ -524,11 +523,10 @@ int ovpn_nl_get_peer_dump(struct ovpn_nl_req *req, struct sk_buff *skb,
 		}
 
 		genlmsg_end(skb, hdr);
-		min_id++;
+		id++;
 	}
 
-	cb->args[1] = bucket;
-	cb->args[2] = min_id;
+	cb->args[1] = id;
 	return skb->len;
 }
 

@@ -6,13 +6,12 @@
 #ifndef _NET_OVPN_DCO_OVPNSTRUCT_H_
 #define _NET_OVPN_DCO_OVPNSTRUCT_H_
 
-#include <linux/bits.h>
-#include <linux/list.h>
-#include <linux/list_nulls.h>
 #include <linux/rcupdate.h>
+#include <linux/rhashtable-types.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/workqueue.h>
+#include <linux/xarray.h>
 #include <net/gro_cells.h>
 
 struct net_device;
@@ -20,29 +19,25 @@ struct ovpn_dev_stats;
 struct ovpn_nl_listener;
 struct ovpn_peer;
 
-/* buckets of each peer table of an MP device: 10,000 peers, ~2.4 per chain */
-#define OVPN_PEER_HASH_BITS	12
-#define OVPN_PEER_HASH_SIZE	BIT(OVPN_PEER_HASH_BITS)
-
 /**
  * struct ovpn_peer_table - the peers of an MP device, found four ways
- * @by_id: by peer id; every chain is sorted by id, so that a dump can
- *	resume after the last id it sent
+ * @by_id: by peer id, an xarray: ordered, so that a dump or a scan resumes
+ *	at the next id; a few bytes a peer for the dense ids OpenVPN gives
  * @by_vpn4: by VPN IPv4 address (peers that have one)
  * @by_vpn6: by VPN IPv6 address (peers that have one)
- * @by_transp: by remote transport address (peers with a struct ovpn_bind);
- *	nulls lists, whose end marker is the bucket index: a peer moves to
- *	another chain when it floats, and a reader that followed it there
- *	notices and starts again
+ * @by_transp: by remote transport address (peers with a struct
+ *	ovpn_bind); a list table, as two peers may share a remote
  *
- * Readers use RCU; writers hold ovpn_struct.lock. Allocated (kvzalloc,
- * 128 KiB) for MP devices only.
+ * The three hash tables are rhashtables: they grow and shrink with the
+ * number of peers (a few buckets for one, ~128k for 100,000 peers), so a
+ * lookup costs the same at any size. Readers use RCU; writers hold
+ * ovpn_struct.lock. Allocated for MP devices only.
  */
 struct ovpn_peer_table {
-	struct hlist_head by_id[OVPN_PEER_HASH_SIZE];
-	struct hlist_head by_vpn4[OVPN_PEER_HASH_SIZE];
-	struct hlist_head by_vpn6[OVPN_PEER_HASH_SIZE];
-	struct hlist_nulls_head by_transp[OVPN_PEER_HASH_SIZE];
+	struct xarray by_id;
+	struct rhashtable by_vpn4;
+	struct rhashtable by_vpn6;
+	struct rhltable by_transp;
 };
 
 /**

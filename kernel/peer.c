@@ -30,13 +30,10 @@
 #include <linux/jiffies.h>
 #include <linux/kref.h>
 #include <linux/netdevice.h>
-#include <linux/rculist.h>
-#include <linux/rculist_nulls.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
-#include <net/dst_cache.h>
 #include <net/netlink.h>
 #include <uapi/linux/ovpn_dco.h>
 
@@ -76,7 +73,7 @@ static void ovpn_peer_free_rcu(struct rcu_head *head)
 
 	/* a key installed by a NEW_KEY that raced with the deletion */
 	ovpn_crypto_state_release(&peer->crypto);
-	dst_cache_destroy(&peer->dst_cache);
+	ovpn_dst_destroy(&peer->dst_cache);
 	kfree(rcu_dereference_protected(peer->bind, true));
 	netdev_put(peer->ovpn->dev, &peer->dev_tracker);
 	kmem_cache_free(ovpn_peer_cache, peer);
@@ -116,25 +113,15 @@ void ovpn_peer_put(struct ovpn_peer *peer)
 struct ovpn_peer *ovpn_peer_new(struct ovpn_struct *ovpn, u32 id)
 {
 	struct ovpn_peer *peer;
-	int ret;
 
 	peer = kmem_cache_zalloc(ovpn_peer_cache, GFP_KERNEL);
 	if (!peer)
 		return ERR_PTR(-ENOMEM);
 
-	ret = dst_cache_init(&peer->dst_cache, GFP_KERNEL);
-	if (ret) {
-		kmem_cache_free(ovpn_peer_cache, peer);
-		return ERR_PTR(ret);
-	}
-
 	peer->id = id;
 	peer->tx_id = id;
 	peer->ovpn = ovpn;
-	INIT_HLIST_NODE(&peer->hash_id);
-	INIT_HLIST_NODE(&peer->hash_vpn4);
-	INIT_HLIST_NODE(&peer->hash_vpn6);
-	/* hash_transp: zeroed, i.e. unhashed */
+	/* the table nodes and the route cache: zeroed, i.e. unused */
 	ovpn_crypto_state_init(&peer->crypto);
 	peer->last_sent = jiffies;
 	peer->last_recv = peer->last_sent;
@@ -193,7 +180,8 @@ void ovpn_peer_abort(struct ovpn_peer *peer)
  * VPN addresses must be free.
  *
  * Context: process context.
- * Return: 0, -EEXIST (MP: id or VPN address taken) or -ENODEV (the device
+ * Return: 0, -EEXIST (MP: id taken), -EADDRINUSE (MP: VPN address
+ * taken), -ENOMEM (MP: the tables could not grow) or -ENODEV (the device
  * is going away).
  */
 int ovpn_peer_add(struct ovpn_peer *peer, struct netlink_ext_ack *extack)
@@ -238,15 +226,10 @@ static void ovpn_peer_unpublish(struct ovpn_peer *peer)
 
 	WRITE_ONCE(peer->deleted, true);
 
-	if (ovpn->mode == OVPN_MODE_MP) {
-		/* readers inside a chain go on through the removed node */
-		hlist_del_init_rcu(&peer->hash_id);
-		hlist_del_init_rcu(&peer->hash_vpn4);
-		hlist_del_init_rcu(&peer->hash_vpn6);
-		hlist_nulls_del_init_rcu(&peer->hash_transp);
-	} else if (rcu_access_pointer(ovpn->peer) == peer) {
+	if (ovpn->mode == OVPN_MODE_MP)
+		ovpn_peer_unhash(peer);
+	else if (rcu_access_pointer(ovpn->peer) == peer)
 		RCU_INIT_POINTER(ovpn->peer, NULL);
-	}
 }
 
 /**
@@ -278,47 +261,29 @@ int ovpn_peer_del(struct ovpn_peer *peer, enum ovpn_nl_reason reason)
 }
 
 /*
- * Claim up to OVPN_PEER_BATCH peers that use @osock (NULL: any), from
- * by_id bucket *@bucket on, into @batch. *@bucket tells where to go on:
- * OVPN_PEER_HASH_SIZE once the whole table was seen (P2P: at once).
+ * Claim up to OVPN_PEER_BATCH peers that use @osock (NULL: any), from id
+ * *@id on, into @batch. *@id tells where to go on: OVPN_PEER_ID_END once
+ * every peer was seen.
  * Return: the number of peers claimed.
  */
 static unsigned int ovpn_peers_claim(struct ovpn_struct *ovpn,
 				     struct ovpn_socket *osock,
-				     unsigned int *bucket,
+				     unsigned long *id,
 				     struct ovpn_peer **batch)
 {
-	struct hlist_node *tmp;
 	struct ovpn_peer *peer;
 	unsigned int n = 0;
 
 	spin_lock_bh(&ovpn->lock);
-
-	if (ovpn->mode != OVPN_MODE_MP) {
-		peer = rcu_dereference_protected(ovpn->peer,
-						 lockdep_is_held(&ovpn->lock));
-		if (peer && (!osock || rcu_access_pointer(peer->sock) == osock)) {
-			ovpn_peer_unpublish(peer);
-			batch[n++] = peer;
-		}
-		*bucket = OVPN_PEER_HASH_SIZE;
-		goto out;
+	while (n < OVPN_PEER_BATCH && (peer = ovpn_peer_next(ovpn, id))) {
+		(*id)++;
+		if (osock && rcu_access_pointer(peer->sock) != osock)
+			continue;
+		ovpn_peer_unpublish(peer);
+		batch[n++] = peer;
 	}
-
-	for (; *bucket < OVPN_PEER_HASH_SIZE; (*bucket)++) {
-		hlist_for_each_entry_safe(peer, tmp, &ovpn->peers->by_id[*bucket],
-					  hash_id) {
-			if (osock && rcu_access_pointer(peer->sock) != osock)
-				continue;
-			/* full: the rest of this bucket next time */
-			if (n == OVPN_PEER_BATCH)
-				goto out;
-			ovpn_peer_unpublish(peer);
-			batch[n++] = peer;
-		}
-	}
-out:
 	spin_unlock_bh(&ovpn->lock);
+
 	return n;
 }
 
@@ -328,14 +293,15 @@ static void ovpn_peers_del_all(struct ovpn_struct *ovpn,
 			       enum ovpn_nl_reason reason)
 {
 	struct ovpn_peer *batch[OVPN_PEER_BATCH];
-	unsigned int bucket = 0, n, i;
+	unsigned long id = 0;
+	unsigned int n, i;
 
 	do {
-		n = ovpn_peers_claim(ovpn, osock, &bucket, batch);
+		n = ovpn_peers_claim(ovpn, osock, &id, batch);
 		for (i = 0; i < n; i++)
 			ovpn_peer_finish(batch[i], true, reason);
 		cond_resched();
-	} while (bucket < OVPN_PEER_HASH_SIZE);
+	} while (id < OVPN_PEER_ID_END);
 }
 
 /**

@@ -9,16 +9,16 @@
 #include <linux/in.h>
 #include <linux/in6.h>
 #include <linux/kref.h>
-#include <linux/list.h>
-#include <linux/list_nulls.h>
 #include <linux/netdevice.h>
 #include <linux/rcupdate.h>
+#include <linux/rhashtable-types.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
-#include <net/dst_cache.h>
 
 #include "crypto.h"
+#include "dst.h"
 #include "notify.h"
+#include "proto.h"
 #include "stats.h"
 
 struct ovpn_socket;
@@ -27,6 +27,8 @@ struct sk_buff;
 
 /* peers claimed or collected at a time by a scan of the tables */
 #define OVPN_PEER_BATCH		32
+/* the cursor of a scan by peer id (ovpn_peer_next()) past the last id */
+#define OVPN_PEER_ID_END	(OVPN_PEER_ID_MAX + 1UL)
 
 /**
  * struct ovpn_bind - the transport endpoints of a peer
@@ -64,14 +66,13 @@ struct ovpn_bind {
  * @ovpn: the device
  * @tx_id: the id our DATA_V2 packets carry to the peer (24 bits): @id
  *	unless the "ovpn" family's tx-id says otherwise (READ_ONCE/WRITE_ONCE)
- * @hash_id: MP: in the table by peer id
  * @hash_vpn4: MP: in the table by VPN IPv4 address, if @has_ipv4
  * @hash_vpn6: MP: in the table by VPN IPv6 address, if @has_ipv6
- * @hash_transp: MP: in the table by transport address, if @bind is set;
- *	moves to another chain when the peer floats
+ * @hash_transp: MP: in the table by transport address, if @in_transp;
+ *	taken out and put back under its new address when the peer floats
  * @sock: the transport socket; NULL once the peer is deleted (RCU)
  * @bind: the transport endpoints (RCU; writers hold ovpn->lock)
- * @dst_cache: the route to @bind's remote
+ * @dst_cache: the route to @bind's remote (dst.h: one slot, not per CPU)
  * @crypto: the key slots (crypto.h)
  * @vpn_ipv4: the peer's VPN IPv4 address (NEW_PEER's IPV4), if @has_ipv4
  * @vpn_ipv6: the peer's VPN IPv6 address (NEW_PEER's IPV6), if @has_ipv6
@@ -81,6 +82,7 @@ struct ovpn_bind {
  *	authenticated RX; 0: never (like @keepalive_interval)
  * @has_ipv4: @vpn_ipv4 is set
  * @has_ipv6: @vpn_ipv6 is set
+ * @in_transp: MP: in the table by transport address (under ovpn->lock)
  * @deleted: the delete path has claimed the peer (written under
  *	ovpn->lock)
  * @last_sent: jiffies of the last packet sent (READ_ONCE/WRITE_ONCE)
@@ -98,13 +100,12 @@ struct ovpn_peer {
 	u32 tx_id;
 	struct kref refcount;
 	struct ovpn_struct *ovpn;
-	struct hlist_node hash_id;
-	struct hlist_node hash_vpn4;
-	struct hlist_node hash_vpn6;
-	struct hlist_nulls_node hash_transp;
+	struct rhash_head hash_vpn4;
+	struct rhash_head hash_vpn6;
+	struct rhlist_head hash_transp;
 	struct ovpn_socket __rcu *sock;
 	struct ovpn_bind __rcu *bind;
-	struct dst_cache dst_cache;
+	struct ovpn_dst_cache dst_cache;
 	struct ovpn_crypto_state crypto;
 	__be32 vpn_ipv4;
 	struct in6_addr vpn_ipv6;
@@ -112,6 +113,7 @@ struct ovpn_peer {
 	u32 keepalive_timeout;
 	bool has_ipv4;
 	bool has_ipv6;
+	bool in_transp;
 	bool deleted;
 	unsigned long last_sent;
 	unsigned long last_recv;
@@ -145,10 +147,21 @@ void ovpn_peers_del_by_sock(struct ovpn_struct *ovpn, struct ovpn_socket *sock,
 			    enum ovpn_nl_reason reason);
 void ovpn_peers_teardown(struct ovpn_struct *ovpn);
 
-/* tables, lookups, float: peer_lookup.c */
+/* the MP tables, lookups without a reference, scans: peer_table.c */
 int ovpn_peers_init(struct ovpn_struct *ovpn);
 void ovpn_peers_free(struct ovpn_struct *ovpn);
 int ovpn_peer_hash(struct ovpn_peer *peer, struct netlink_ext_ack *extack);
+void ovpn_peer_unhash(struct ovpn_peer *peer);
+void ovpn_peer_rebind(struct ovpn_peer *peer, struct ovpn_bind *bind);
+struct ovpn_peer *ovpn_peer_lookup_id(struct ovpn_struct *ovpn, u32 id);
+struct ovpn_peer *ovpn_peer_lookup_vpn4(struct ovpn_struct *ovpn, __be32 addr);
+struct ovpn_peer *ovpn_peer_lookup_vpn6(struct ovpn_struct *ovpn,
+					const struct in6_addr *addr);
+struct ovpn_peer *ovpn_peer_lookup_transp(struct ovpn_struct *ovpn,
+					  struct sk_buff *skb);
+struct ovpn_peer *ovpn_peer_next(struct ovpn_struct *ovpn, unsigned long *id);
+
+/* lookups with a reference, both modes; float: peer_lookup.c */
 struct ovpn_peer *ovpn_peer_get_by_id(struct ovpn_struct *ovpn, u32 peer_id);
 struct ovpn_peer *ovpn_peer_get_rx(struct ovpn_struct *ovpn,
 				   struct ovpn_socket *osock,
@@ -158,11 +171,7 @@ struct ovpn_peer *ovpn_peer_get_tx(struct ovpn_struct *ovpn,
 struct ovpn_peer *ovpn_peer_get_by_transp_addr(struct ovpn_struct *ovpn,
 					       struct sk_buff *skb);
 struct ovpn_peer *ovpn_peer_dump_next(struct ovpn_struct *ovpn,
-				      unsigned long *bucket,
-				      unsigned long *min_id);
-struct ovpn_peer *ovpn_peer_lookup_vpn4(struct ovpn_struct *ovpn, __be32 addr);
-struct ovpn_peer *ovpn_peer_lookup_vpn6(struct ovpn_struct *ovpn,
-					const struct in6_addr *addr);
+				      unsigned long *id);
 void ovpn_peer_float(struct ovpn_peer *peer, struct sk_buff *skb);
 void ovpn_peer_set_bind(struct ovpn_peer *peer, struct ovpn_bind *bind);
 

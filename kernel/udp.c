@@ -22,7 +22,6 @@
 #include <linux/skbuff.h>
 #include <linux/udp.h>
 #include <net/addrconf.h>
-#include <net/dst_cache.h>
 #include <net/inet_sock.h>
 #include <net/ip.h>
 #include <net/ipv6.h>
@@ -259,7 +258,7 @@ static int ovpn_udp4_output(struct ovpn_peer *peer,
 	struct rtable *rt;
 	int ret;
 
-	rt = dst_cache_get_ip4(&peer->dst_cache, &fl.saddr);
+	rt = ovpn_dst_get_ip4(&peer->dst_cache, &fl.saddr);
 	if (rt)
 		goto transmit;
 
@@ -275,7 +274,7 @@ static int ovpn_udp4_output(struct ovpn_peer *peer,
 	if (IS_ERR(rt))
 		return PTR_ERR(rt);
 
-	dst_cache_set_ip4(&peer->dst_cache, &rt->dst, fl.saddr);
+	ovpn_dst_set_ip4(&peer->dst_cache, &rt->dst, fl.saddr);
 
 transmit:
 	if (unlikely(rt->dst.dev == peer->ovpn->dev)) {
@@ -322,7 +321,7 @@ static int ovpn_udp6_output(struct ovpn_peer *peer,
 	    bind->remote.in6.sin6_scope_id)
 		fl.flowi6_oif = bind->remote.in6.sin6_scope_id;
 
-	dst = dst_cache_get_ip6(&peer->dst_cache, &fl.saddr);
+	dst = ovpn_dst_get_ip6(&peer->dst_cache, &fl.saddr);
 	if (dst)
 		goto transmit;
 
@@ -330,7 +329,7 @@ static int ovpn_udp6_output(struct ovpn_peer *peer,
 	if (IS_ERR(dst))
 		return PTR_ERR(dst);
 
-	dst_cache_set_ip6(&peer->dst_cache, dst, &fl.saddr);
+	ovpn_dst_set_ip6(&peer->dst_cache, dst, &fl.saddr);
 
 transmit:
 	if (unlikely(dst->dev == peer->ovpn->dev)) {
@@ -373,7 +372,7 @@ static unsigned int ovpn_udp_max_payload(sa_family_t family)
  * The packet leaves with the socket's mark, from the socket's port, to
  * the peer's current remote address.
  *
- * Context: bottom halves disabled (the dst_cache is per CPU).
+ * Context: bottom halves disabled.
  * Return: 0 if the packet was handed to the IP layer, else a negative
  * errno (the packet is freed): -EMSGSIZE if it does not fit in one
  * datagram (a control packet from userspace; data packets always fit).

@@ -2,5 +2,6 @@
 
 ``run`` is ``make bench`` on the host (and the results model and README table),
 ``guest`` the measurements inside the guest, ``ftrace_profile`` where the kernel spends
-its time, ``scale`` ``make bench-scale``.
+its time; ``scale_run`` is ``make bench-scale`` on the host, ``scale_guest`` its guest side,
+``scale`` adding, dumping and deleting many peers (also used by the tests).
 """
