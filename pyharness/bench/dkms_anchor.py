@@ -136,6 +136,18 @@ def make_argv(conf: DkmsConf, release: str, kernel_source_dir: str, src: str, jo
     return ["make", "-C", src, f"-j{jobs}", *argv[1:]]
 
 
+_COMPILE_ERROR = re.compile(r"([^/\s]+:\d+(?::\d+)?: (?:fatal )?error: .*)")
+
+
+def first_error(log: str) -> str:
+    """The first compiler error of a build log, its file without the directory ("" if none)."""
+    for line in log.splitlines():
+        m = _COMPILE_ERROR.search(line)
+        if m:
+            return m.group(1).strip()
+    return ""
+
+
 def downloads() -> Path:
     """Where the package, its apt lists and the version stamp are kept."""
     return paths.downloads_dir() / DIR
@@ -183,7 +195,7 @@ def kept(live: set[str]) -> list[tuple[Path, str, str]]:
         for rdir in releases:
             what = f"{PACKAGE} {vdir.name} built for {rdir.name.removesuffix('.tmp')}"
             if rdir.name.endswith(".tmp"):
-                why = "interrupted build"
+                why = "failed or interrupted build"
             elif rdir.name not in live:
                 why = f"no kernel {rdir.name} any more"
             elif current is not None and vdir.name != current:
@@ -304,7 +316,9 @@ def build(kernel: Kernel, version: str | None = None) -> Anchor:
         proc = vmbuild.run_make(kernel, argv, tmp)
         (tmp / "build.log").write_text(shlex.join(argv) + "\n" + proc.stdout)
         if proc.returncode != 0:
-            raise AnchorError(f"building {PACKAGE} {version} for {kernel.release} failed:\n{proc.stdout[-3000:]}")
+            why = first_error(proc.stdout) or f"make exit {proc.returncode}"
+            log = tmp / "build.log"
+            raise AnchorError(f"building {PACKAGE} {version} for {kernel.release} failed: {why} (log: {log})")
         built = src / conf.module_location / conf.module_file
         if not built.is_file():
             raise AnchorError(f"the build of {PACKAGE} {version} left no {conf.module_location}/{conf.module_file}")

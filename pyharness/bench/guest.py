@@ -318,20 +318,17 @@ def check_driver(name: str) -> Callable[[daemon.Process, str], None]:
 
 @dataclass
 class Anchor:
-    """Debian 12's openvpn-dco-dkms in the guest: its module file and name, or why it is missing."""
+    """Debian 12's openvpn-dco-dkms in the guest: how rows name it and its module file."""
 
     label: str
-    module: Path | None = None
-    error: str | None = None
+    module: Path
 
     @property
     def name(self) -> str:
-        return module_name(self.module) if self.module is not None else "ovpn_dco_v2"
+        return module_name(self.module)
 
 
 def start_dkms(cipher: str, anchor: Anchor) -> Target:
-    if anchor.module is None:
-        raise SetupError(anchor.error or "no openvpn-dco-dkms module")
     return start_openvpn(cipher, dco=True, driver=check_driver(anchor.name))
 
 
@@ -650,7 +647,7 @@ def measure_anchor(
     The two modules cannot be loaded together, so these setups are measured after the
     others are closed, in rounds of their own.
     """
-    if not todo or anchor.module is None:
+    if not todo:
         return
     try:
         print(f"bench: {swap_module(ovpn_module.NAME, anchor.module)}", flush=True)
@@ -683,12 +680,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--only")
     p.add_argument("--upstream", choices=["auto", "yes", "no"], default="auto")
     p.add_argument("--profile", help="comma-separated setup ids to profile (ftrace) after the runs")
-    p.add_argument("--dkms-label", help="the openvpn-dco-dkms rows' module label; without it, no such rows")
-    p.add_argument("--dkms-module", type=Path, help="openvpn-dco-dkms's module built for this kernel")
-    p.add_argument("--dkms-error", help="why there is no openvpn-dco-dkms module (its rows fail with it)")
+    p.add_argument("--dkms-label", help="how the openvpn-dco-dkms rows name the module")
+    p.add_argument(
+        "--dkms-module", type=Path, help="openvpn-dco-dkms's module built for this kernel (else no such rows)"
+    )
     args = p.parse_args(argv)
     upstream = args.upstream == "yes" or (args.upstream == "auto" and has_upstream_ovpn())
-    anchor = Anchor(args.dkms_label, args.dkms_module, args.dkms_error) if args.dkms_label else None
+    anchor = Anchor(args.dkms_label or "openvpn-dco-dkms", args.dkms_module) if args.dkms_module else None
     mp = MultiPeerState()
     todo = selected(setups(args.peers, upstream, mp, anchor), args.only)
     rows = [s.row for s in todo]
@@ -708,9 +706,7 @@ def main(argv: list[str] | None = None) -> int:
     measure_lookups(ours, args, mp)
     close(ours)
     theirs = [s for s in todo if s.module == DKMS]
-    if anchor is not None and anchor.module is None:  # nothing to load: each row says why
-        bring_up(theirs, args, mp)
-    elif anchor is not None:
+    if anchor is not None:
         measure_anchor(theirs, rows, args, mp, anchor)
     write(args.out, rows, args, mp, complete=True)
     return 0

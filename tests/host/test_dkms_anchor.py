@@ -123,6 +123,17 @@ def test_make_line_with_an_unknown_variable_or_no_make_is_refused():
             anchor.make_argv(anchor.DkmsConf(conf.package_name, "1", line, "m", ""), "r", "/k", "/s")
 
 
+def test_a_failed_build_names_its_first_compiler_error():
+    log = (
+        "  CC [M]  /c/pkg/usr/src/ovpn-dco-0.0/drivers/net/ovpn-dco/main.o\n"
+        "/c/pkg/usr/src/ovpn-dco-0.0/drivers/net/ovpn-dco/main.c:129:47: error: 'NETIF_F_LLTX' undeclared\n"
+        "/c/pkg/usr/src/ovpn-dco-0.0/include/uapi/linux/ovpn_dco.h:14:22: error: expected declaration\n"
+        "make: *** [Makefile:59: all] Error 2\n"
+    )
+    assert anchor.first_error(log) == "main.c:129:47: error: 'NETIF_F_LLTX' undeclared"
+    assert anchor.first_error("make: *** [Makefile:59: all] Error 2\n") == ""
+
+
 def test_build_cache_is_keyed_by_package_version_and_kernel_release(roots):
     a = anchor.build_dir(VERSION, "6.1.0-57-amd64")
     assert a == roots / "c" / "openvpn-dco-dkms" / "build" / VERSION / "6.1.0-57-amd64"
@@ -182,7 +193,7 @@ def test_entries_are_judged_by_release_and_package_version(roots):
     assert judged[made["old deb"]] == "another package version"
     assert judged[made["dead release"]] == "no kernel 6.1.0-1-amd64 any more"
     assert judged[made["old version"]] == "another package version"
-    assert judged[made["interrupted"]] == "interrupted build"
+    assert judged[made["interrupted"]] == "failed or interrupted build"
 
 
 def test_cache_lists_the_anchor_and_prune_removes_only_its_unused_entries(roots, monkeypatch):
@@ -237,13 +248,6 @@ def test_guest_command_names_both_modules(tmp_path):
         f"--only dkms-openvpn26 --dkms-label 'openvpn-dco-dkms 0.0+git20231103 (Debian 12)' "
         f"--dkms-module {tmp_path}/ovpn-dco-v2.ko"
     )
-    failed = bench.DkmsArgs("openvpn-dco-dkms (Debian 12)", error="not built for 7.2: make failed\nlong log")
-    assert failed.argv() == [
-        "--dkms-label",
-        "openvpn-dco-dkms (Debian 12)",
-        "--dkms-error",
-        "not built for 7.2: make failed",
-    ]
 
 
 def _row(setup: str, group: str, tcp1: tuple[float, ...]) -> bench.Row:
@@ -375,3 +379,20 @@ def test_an_anchor_that_does_not_load_fails_its_rows_and_keeps_ovpn_dco(monkeypa
     assert [c[0] for c in calls] == ["swap", "insmod"]
     assert calls[-1][1:] == ("/b/ovpn-dco.ko",)
     assert all(s.row.error == "setup failed: swap broke" for s in todo)
+
+
+def test_no_anchor_rows_where_the_package_does_not_build(monkeypatch, capsys):
+    def fails(kernel):
+        raise anchor.AnchorError("building openvpn-dco-dkms X for 7.2 failed: main.c:1: error: x (log: /l)\nmore")
+
+    monkeypatch.setattr(anchor, "build", fails)
+    kernel = Kernel("7.2.13+deb14-amd64", Path("/v"), Path("/b"), Path("/c"))
+    assert bench.build_dkms(kernel) is None
+    err = capsys.readouterr().err
+    assert "no openvpn-dco-dkms rows on 7.2.13+deb14-amd64: building openvpn-dco-dkms X" in err
+    assert "more" not in err
+    built = anchor.Anchor(VERSION, "6.1.0-57-amd64", Path("/m/ovpn-dco-v2.ko"), anchor.parse_dkms_conf(DKMS_CONF))
+    monkeypatch.setattr(anchor, "build", lambda kernel: built)
+    assert bench.build_dkms(kernel) == bench.DkmsArgs(
+        "openvpn-dco-dkms 0.0+git20231103 (Debian 12)", Path("/m/ovpn-dco-v2.ko")
+    )
