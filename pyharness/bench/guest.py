@@ -9,15 +9,17 @@ slow minute of the host then hits every setup alike. The raw samples go to
 Setups: veth alone; ovpn-dco driven by Debian's OpenVPN 2.6 (p2p, UDP) per
 cipher; the same OpenVPN with ``disable-dco`` (tun, userspace crypto);
 in-kernel WireGuard; the in-tree ``ovpn`` driver (when the kernel has it)
-driven by pyharness.netlink.upstream; and a multi-peer ovpn-dco device
+driven by pyharness.netlink.upstream; Debian unstable's OpenVPN 2.7
+(``--openvpn27-root``) on the ``ovpn`` family, which the in-tree driver serves
+where the kernel has one and ovpn-dco elsewhere; a multi-peer ovpn-dco device
 (harness-driven) sending to one peer with that peer alone and with
 ``--peers`` peers configured; and, as the anchor, Debian 12's own
 openvpn-dco-dkms module driven by the same OpenVPN 2.6 per cipher
-(``--dkms-module``). That module registers the same ``ovpn-dco-v2`` family
-and ``ovpn-dco`` link kind as ovpn-dco, so its setups come last, in rounds of
-their own: the other setups are closed, ovpn-dco is unloaded and the anchor
-loaded, and ovpn-dco is loaded again at the end. Every tunnel carries an inner MTU of 1420
-(WireGuard's default) over the veth's 1500, so no outer packet is
+(``--dkms-module``). The anchor registers the same ``ovpn-dco-v2`` family and
+``ovpn-dco`` link kind as ovpn-dco, so its setups come last, in rounds of their
+own: the other setups are closed, ovpn-dco is unloaded and the anchor loaded,
+and ovpn-dco is loaded again at the end. Every tunnel carries an inner MTU of
+1420 (WireGuard's default) over the veth's 1500, so no outer packet is
 fragmented and every tunnel moves the same payload per packet.
 
 Both ends of every tunnel share this guest, and each end stands for a host
@@ -49,9 +51,9 @@ from typing import Any
 from ..guest import module as ovpn_module
 from ..guest import netns
 from ..net import topo, traffic
-from ..netlink import upstream, wg
+from ..netlink import ovpn_peers, upstream, wg
 from ..netlink.dco import OvpnClient
-from ..openvpn import daemon
+from ..openvpn import daemon, program
 from ..proto.consts import DCO_V2
 from ..proto.wire import Cipher, keydir
 from . import ftrace_profile, scale
@@ -165,16 +167,18 @@ def start_openvpn(
     tun_mtu: int = TUNNEL_MTU,
     mssfix: int | None = None,
     driver: Callable[[daemon.Process, str], None] | None = None,
+    openvpn: program.Program = program.DEBIAN12,
 ) -> Target:
-    """OpenVPN 2.6 p2p between the namespaces, offloaded or not; ``mssfix`` set on both ovpn-dco devices.
+    """OpenVPN p2p between the namespaces, offloaded or not; ``mssfix`` set on both ovpn-dco devices.
 
-    ``driver`` checks, for each end and its DCO device, which module serves that device.
+    ``openvpn`` is the program (default Debian 12's 2.6); ``driver`` checks, for each end and
+    its DCO device, which module serves that device.
     """
     if not dco:  # OpenVPN without offload needs /dev/net/tun
         subprocess.run(["modprobe", "tun"], check=True)
     closers: list[Callable[[], None]] = []
     u = _underlay(closers)
-    lab = daemon.Lab()
+    lab = daemon.Lab(program=openvpn)
     closers.append(lab.close)
     target = _tunnel(u, daemon.TUNNEL4, closers)
     try:
@@ -190,7 +194,7 @@ def start_openvpn(
         for p in (a, b):
             off = daemon.offload(p)
             if dco and not off.offloaded:
-                raise SetupError(f"{p.name} did not offload to ovpn-dco: device {off.device}, kind {off.kind}")
+                raise SetupError(f"{p.name} did not offload: device {off.device}, kind {off.kind}")
             if not dco and (off.device is not None or not off.tun_fd):
                 raise SetupError(f"{p.name} was meant to run in userspace (tun) but runs with DCO {off.device}")
             if mssfix is not None and off.device is not None:
@@ -278,11 +282,11 @@ def swap_module(unload: str, ko: Path) -> str:
 DCO_VERSION = re.compile(r"DCO version: (\S+)")
 
 
-def ethtool_version(info: str) -> str:
-    """The driver version in ``ethtool -i`` output ("" if none)."""
+def ethtool_field(info: str, name: str) -> str:
+    """A field of ``ethtool -i`` output, e.g. the driver's ``version`` ("" if none)."""
     for line in info.splitlines():
         key, _, value = line.partition(":")
-        if key.strip() == "version":
+        if key.strip() == name:
             return value.strip()
     return ""
 
@@ -300,7 +304,7 @@ def check_driver(name: str) -> Callable[[daemon.Process, str], None]:
             raise SetupError(f"{name} is not loaded under {proc.name}'s {device}")
         if loaded(ovpn_module.NAME):
             raise SetupError(f"{ovpn_module.NAME} is loaded: {device} may not be {name}'s")
-        driver_version = ethtool_version(netns.run(proc.ns, "ethtool", "-i", device).stdout)
+        driver_version = ethtool_field(netns.run(proc.ns, "ethtool", "-i", device).stdout, "version")
         if driver_version != version:
             raise SetupError(f"{proc.name}'s {device}: driver version {driver_version!r}, not {name}'s {version!r}")
         logged = DCO_VERSION.search(proc.log)
@@ -330,6 +334,34 @@ class Anchor:
 
 def start_dkms(cipher: str, anchor: Anchor) -> Target:
     return start_openvpn(cipher, dco=True, driver=check_driver(anchor.name))
+
+
+# ---------------------------------------------------------------- OpenVPN 2.7 on the ovpn API
+
+INTREE = "in-tree ovpn"  # who serves the ovpn family, as ovpn_peers.ensure_family() says
+DRIVERS = {INTREE: "ovpn", "ovpn-dco": "ovpn-dco"}  # ethtool -i driver of each one's devices
+
+
+def check_ethtool_driver(provider: str) -> Callable[[daemon.Process, str], None]:
+    """A check that an OpenVPN process's DCO device belongs to ``provider`` (its ethtool driver)."""
+
+    def check(proc: daemon.Process, device: str) -> None:
+        driver = ethtool_field(netns.run(proc.ns, "ethtool", "-i", device).stdout, "driver")
+        if driver != DRIVERS[provider]:
+            raise SetupError(f"{proc.name}'s {device}: ethtool driver {driver!r}, not {provider}'s")
+        opened = daemon.DCO_OPENED.search(proc.log)
+        shown = opened.group(0) if opened else ""
+        print(f"bench: {proc.name}: '{shown}', ethtool -i {device}: driver {driver}", flush=True)
+
+    return check
+
+
+def start_openvpn27(cipher: str, root: Path, provider: str) -> Target:
+    """Debian unstable's OpenVPN 2.7 (from the sid chroot ``root``) p2p on the ``ovpn`` family of ``provider``."""
+    who = ovpn_peers.ensure_family()
+    if who != provider:
+        raise SetupError(f"the ovpn family is served by {who}, not {provider}")
+    return start_openvpn(cipher, dco=True, driver=check_ethtool_driver(provider), openvpn=program.openvpn27(str(root)))
 
 
 def _tunnel_address(ns: str, ifname: str, side: int) -> None:
@@ -402,8 +434,11 @@ def start_multipeer(extra_peers: int, state: MultiPeerState) -> Target:
     return target
 
 
-def setups(peers: int, upstream: bool, mp: MultiPeerState, anchor: Anchor | None = None) -> list[Setup]:
-    """Every setup of a run, in table order (the anchor's rows, with ``anchor``, after WireGuard)."""
+def setups(
+    peers: int, upstream: bool, mp: MultiPeerState, anchor: Anchor | None = None, openvpn27: Path | None = None
+) -> list[Setup]:
+    """Every setup of a run, in table order (the anchor's rows, with ``anchor``, after WireGuard;
+    OpenVPN 2.7's, with its chroot ``openvpn27``, after the in-tree driver's)."""
     out = [Setup(bench.Row(bench.VETH, "veth (no tunnel)", "veth", mtu=1500), start_veth)]
     for c in bench.CIPHERS:
         out.append(
@@ -463,6 +498,15 @@ def setups(peers: int, upstream: bool, mp: MultiPeerState, anchor: Anchor | None
                 Setup(
                     bench.Row(f"upstream-ovpn/{c}", f"in-tree ovpn (harness), {c}", "upstream-ovpn", c, TUNNEL_MTU),
                     lambda c=c: start_upstream(c),
+                )
+            )
+    if openvpn27 is not None:
+        prefix, provider = (bench.OPENVPN27_INTREE, INTREE) if upstream else (bench.OPENVPN27_DCO, "ovpn-dco")
+        for c in bench.CIPHERS:
+            out.append(
+                Setup(
+                    bench.Row(f"{prefix}/{c}", f"{provider} + OpenVPN 2.7, {c}", bench.OPENVPN27, c, TUNNEL_MTU),
+                    lambda c=c, provider=provider: start_openvpn27(c, openvpn27, provider),
                 )
             )
     out.append(
@@ -680,6 +724,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--only")
     p.add_argument("--upstream", choices=["auto", "yes", "no"], default="auto")
     p.add_argument("--profile", help="comma-separated setup ids to profile (ftrace) after the runs")
+    p.add_argument("--openvpn27-root", type=Path, help="the sid chroot with OpenVPN 2.7 (else no such rows)")
     p.add_argument("--dkms-label", help="how the openvpn-dco-dkms rows name the module")
     p.add_argument(
         "--dkms-module", type=Path, help="openvpn-dco-dkms's module built for this kernel (else no such rows)"
@@ -688,7 +733,7 @@ def main(argv: list[str] | None = None) -> int:
     upstream = args.upstream == "yes" or (args.upstream == "auto" and has_upstream_ovpn())
     anchor = Anchor(args.dkms_label or "openvpn-dco-dkms", args.dkms_module) if args.dkms_module else None
     mp = MultiPeerState()
-    todo = selected(setups(args.peers, upstream, mp, anchor), args.only)
+    todo = selected(setups(args.peers, upstream, mp, anchor, args.openvpn27_root), args.only)
     rows = [s.row for s in todo]
     for s in todo:
         for m in bench.METRICS:

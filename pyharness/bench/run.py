@@ -67,6 +67,10 @@ MSSFIX_ON = "mssfix/on"
 MSSFIX_OFF = "mssfix/off"
 # Debian 12's openvpn-dco-dkms module under the same OpenVPN 2.6 (bench.dkms_anchor): the anchor
 DKMS = "dkms-openvpn26"
+# real OpenVPN 2.7 (the ovpn API): on the in-tree ovpn driver where the kernel has it, else on ovpn-dco
+OPENVPN27 = "openvpn27"  # the group of both
+OPENVPN27_INTREE = "openvpn27-ovpn"
+OPENVPN27_DCO = "openvpn27-ovpn-dco"
 CIPHERS = ("AES-256-GCM", "AES-128-GCM", "CHACHA20-POLY1305")
 KERNEL_LABELS = {
     "bookworm": "Debian 12",
@@ -83,6 +87,13 @@ def mp_many(peers: int) -> str:
 def dkms_setup(cipher: str) -> str:
     """The setup id of the openvpn-dco-dkms row of ``cipher``, e.g. ``dkms-openvpn26/AES-256-GCM``."""
     return f"{DKMS}/{cipher}"
+
+
+def wants_openvpn27(only: str | None) -> bool:
+    """Whether a run has OpenVPN 2.7 rows (all of a full run; by group or id with --only)."""
+    if not only:
+        return True
+    return any(w.strip().startswith(OPENVPN27) for w in only.split(","))
 
 
 def wants_dkms(only: str | None) -> bool:
@@ -113,7 +124,8 @@ class Row:
 
     setup: str  # stable id, e.g. "ovpn-dco/AES-256-GCM"
     label: str  # for tables and charts
-    group: str  # veth | ovpn-dco | mssfix | openvpn-userspace | wireguard | upstream-ovpn | dkms-openvpn26 | multipeer
+    # veth | ovpn-dco | mssfix | openvpn-userspace | wireguard | upstream-ovpn | openvpn27 | dkms-openvpn26 | multipeer
+    group: str
     cipher: str | None = None
     mtu: int | None = None
     error: str | None = None  # why the setup, or some samples, failed
@@ -336,6 +348,17 @@ def dkms_ratios(run: Run, metric: str = "tcp1") -> list[tuple[str, float | None]
     return out
 
 
+def openvpn27_ratios(run: Run, metric: str = "tcp1") -> list[tuple[str, str, float | None]]:
+    """Per OpenVPN 2.7 row: (its provider, cipher, ovpn-dco + OpenVPN 2.6's median over its median)."""
+    out = []
+    for prefix, provider in ((OPENVPN27_DCO, "ovpn-dco"), (OPENVPN27_INTREE, "in-tree ovpn")):
+        for c in CIPHERS:
+            ours, theirs = run.row(f"ovpn-dco/{c}"), run.row(f"{prefix}/{c}")
+            if ours and theirs:
+                out.append((provider, c, ratio(ours.median(metric), theirs.median(metric))))
+    return out
+
+
 def summary(run: Run) -> list[str]:
     """The issue's targets and the multi-peer figures, one line each."""
     out = []
@@ -359,6 +382,11 @@ def summary(run: Run) -> list[str]:
             "ovpn-dco vs Debian 12's openvpn-dco-dkms, both driven by OpenVPN 2.6, TCP 1 stream: "
             + ", ".join(f"{c} {fmt_ratio(r)}" for c, r in anchor)
         )
+    by_provider: dict[str, list[str]] = {}
+    for provider, c, r in openvpn27_ratios(run):
+        by_provider.setdefault(provider, []).append(f"{c} {fmt_ratio(r)}")
+    for provider, parts in by_provider.items():
+        out.append(f"ovpn-dco + OpenVPN 2.6 vs {provider} + OpenVPN 2.7, TCP 1 stream: " + ", ".join(parts))
     on, off = run.row(MSSFIX_ON), run.row(MSSFIX_OFF)
     if on and off:
         out.append(
@@ -426,6 +454,7 @@ def chart(runs: list[Run], path: Path = CHART) -> Path:
         "wireguard": "#2ca02c",
         "upstream-ovpn": "#9467bd",
         DKMS: "#8c564b",
+        OPENVPN27: "#e377c2",
         "multipeer": "#17becf",
     }
     for i, run in enumerate(runs or [None]):
@@ -489,7 +518,9 @@ class DkmsArgs:
         return ["--dkms-label", self.label, "--dkms-module", str(self.module)]
 
 
-def guest_command(ko: Path, out: Path, args: argparse.Namespace, dkms: DkmsArgs | None = None) -> str:
+def guest_command(
+    ko: Path, out: Path, args: argparse.Namespace, dkms: DkmsArgs | None = None, openvpn27: Path | None = None
+) -> str:
     """The shell line the guest runs: load the module, run the benchmark from the repository."""
     bench = [
         paths.python(), "-m", "pyharness.bench.guest", "--out", str(out), "--module", str(ko),
@@ -501,6 +532,8 @@ def guest_command(ko: Path, out: Path, args: argparse.Namespace, dkms: DkmsArgs 
         bench += ["--profile", args.profile]
     if dkms is not None:
         bench += dkms.argv()
+    if openvpn27 is not None:
+        bench += ["--openvpn27-root", str(openvpn27)]
     k = shlex.quote(str(ko))
     return (
         f"cd {shlex.quote(str(paths.REPO))} && modprobe -a $(modinfo -F depends {k} | tr , ' ') && insmod {k} && "
@@ -537,6 +570,20 @@ def build_dkms(kernel: Kernel) -> DkmsArgs | None:
     return DkmsArgs(anchor.label, anchor.module)
 
 
+def prepare_openvpn27() -> Path | None:
+    """The sid chroot with Debian unstable's OpenVPN 2.7 (installed once); None, said on stderr, if it fails."""
+    from ..matrix import openvpn27
+    from ..vm import chroot
+
+    try:
+        root = openvpn27.ensure()
+    except (chroot.ChrootError, OSError) as exc:
+        print(f"bench: no OpenVPN 2.7 rows: {str(exc).splitlines()[0]}", file=sys.stderr, flush=True)
+        return None
+    print(f"bench: OpenVPN 2.7 is openvpn {openvpn27.version(root)} in {root}", flush=True)
+    return root
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--kernel", default="bookworm", help="matrix name or release (default: bookworm)")
@@ -563,13 +610,14 @@ def main(argv: list[str] | None = None) -> int:
     kernel = resolve.select(args.kernel)
     ko = build.build(kernel).module
     dkms = build_dkms(kernel) if wants_dkms(args.only) else None
+    openvpn27 = prepare_openvpn27() if wants_openvpn27(args.only) else None
     guest = vng.GuestVM(kernel)
     accel = vng.detect_accel(kernel)
     with tempfile.TemporaryDirectory(prefix="bench-", dir=paths.cache_dir()) as tmp:
         out = Path(tmp) / "raw.json"
         guest.rwdirs = [Path(tmp)]
         print(f"bench: {kernel.release} under {accel}, {guest.cpus} vCPUs; guest writes {out}", flush=True)
-        res = guest.run(guest_command(ko, out, args, dkms), timeout=args.timeout, on_output=print)
+        res = guest.run(guest_command(ko, out, args, dkms, openvpn27), timeout=args.timeout, on_output=print)
         if not out.exists():
             print(f"bench: the guest wrote no results (status {res.returncode})", file=sys.stderr)
             if res.console:

@@ -280,8 +280,9 @@ ETHTOOL = "driver: ovpn-dco\nversion: 0.0+git20231103\nfirmware-version: \nbus-i
 
 
 def test_ethtool_driver_version():
-    assert bench_guest.ethtool_version(ETHTOOL) == "0.0+git20231103"
-    assert bench_guest.ethtool_version("driver: veth\n") == ""
+    assert bench_guest.ethtool_field(ETHTOOL, "version") == "0.0+git20231103"
+    assert bench_guest.ethtool_field(ETHTOOL, "driver") == "ovpn-dco"
+    assert bench_guest.ethtool_field("driver: veth\n", "version") == ""
 
 
 class _Proc:
@@ -396,3 +397,51 @@ def test_no_anchor_rows_where_the_package_does_not_build(monkeypatch, capsys):
     assert bench.build_dkms(kernel) == bench.DkmsArgs(
         "openvpn-dco-dkms 0.0+git20231103 (Debian 12)", Path("/m/ovpn-dco-v2.ko")
     )
+
+
+# ---------------------------------------------------------------- OpenVPN 2.7 rows
+
+
+def test_openvpn27_rows_name_who_serves_the_ovpn_family():
+    mp = bench_guest.MultiPeerState()
+    root = Path("/chroots/sid")
+    intree = [s.row for s in bench_guest.setups(10, True, mp, openvpn27=root) if s.row.group == "openvpn27"]
+    assert [(r.setup, r.label) for r in intree] == [
+        (f"openvpn27-ovpn/{c}", f"in-tree ovpn + OpenVPN 2.7, {c}") for c in bench.CIPHERS
+    ]
+    dco = [s.row for s in bench_guest.setups(10, False, mp, openvpn27=root) if s.row.group == "openvpn27"]
+    assert [(r.setup, r.label) for r in dco] == [
+        (f"openvpn27-ovpn-dco/{c}", f"ovpn-dco + OpenVPN 2.7, {c}") for c in bench.CIPHERS
+    ]
+    assert not [s for s in bench_guest.setups(10, True, mp) if s.row.group == "openvpn27"]
+    assert bench.wants_openvpn27(None) and bench.wants_openvpn27("veth,openvpn27")
+    assert bench.wants_openvpn27("openvpn27-ovpn/AES-256-GCM") and not bench.wants_openvpn27("veth")
+
+
+def test_guest_command_names_the_openvpn27_chroot(tmp_path):
+    args = argparse.Namespace(runs=1, seconds=2.0, peers=10, only="openvpn27", profile=None)
+    cmd = bench.guest_command(tmp_path / "ovpn-dco.ko", tmp_path / "raw.json", args, None, tmp_path / "sid")
+    assert cmd.endswith(f"--only openvpn27 --openvpn27-root {tmp_path}/sid")
+
+
+def test_summary_gives_ovpn_dco_with_26_over_each_openvpn27_provider():
+    run = bench.Run("sid", "7.2.13+deb14-amd64", "2026-12-06T12:00:00Z", "tcg", 2, 3, 5.0)
+    run.rows = [
+        _row("ovpn-dco/AES-256-GCM", "ovpn-dco", (150.0, 140.0, 160.0)),
+        _row("ovpn-dco/AES-128-GCM", "ovpn-dco", (100.0,)),
+        _row("openvpn27-ovpn/AES-256-GCM", "openvpn27", (120.0,)),
+        _row("openvpn27-ovpn/AES-128-GCM", "openvpn27", (200.0,)),
+    ]
+    assert (
+        "ovpn-dco + OpenVPN 2.6 vs in-tree ovpn + OpenVPN 2.7, TCP 1 stream: AES-256-GCM 1.25x, AES-128-GCM 0.50x"
+    ) in bench.summary(run)
+    assert not [s for s in bench.summary(run) if "ovpn-dco + OpenVPN 2.7" in s]
+
+
+def test_an_openvpn27_device_must_belong_to_the_expected_driver(monkeypatch):
+    check = bench_guest.check_ethtool_driver(bench_guest.INTREE)
+    _fake_guest(monkeypatch, {}, "driver: ovpn\nversion: 7.2.13\n")
+    check(_Proc(), "tun0")
+    _fake_guest(monkeypatch, {}, ETHTOOL)
+    with pytest.raises(bench_guest.SetupError, match="ethtool driver 'ovpn-dco', not in-tree ovpn's"):
+        check(_Proc(), "tun0")
