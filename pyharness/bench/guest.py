@@ -699,6 +699,8 @@ def measure_anchor(
         for s in todo:
             s.row.error = f"setup failed: {exc}".splitlines()[0][:300]
         print(f"bench: loading {anchor.label} failed: {exc}", flush=True)
+        if loaded(anchor.name):
+            rmmod(anchor.name)
         if args.module is not None and not loaded(ovpn_module.NAME):
             insmod(args.module)
         return

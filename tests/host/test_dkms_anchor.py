@@ -372,13 +372,14 @@ def test_a_failed_anchor_run_still_loads_ovpn_dco_again(monkeypatch):
 
 def test_an_anchor_that_does_not_load_fails_its_rows_and_keeps_ovpn_dco(monkeypatch):
     calls = _swap_recorder(monkeypatch, fail_at="swap")
+    monkeypatch.setattr(bench_guest, "loaded", lambda name: name == "ovpn_dco_v2")  # loaded, but not as built
+    monkeypatch.setattr(bench_guest, "rmmod", lambda name: calls.append(("rmmod", name)))
     todo = _anchor_setups()
     args = argparse.Namespace(module=Path("/b/ovpn-dco.ko"), out=Path("/nonexistent/raw.json"))
     bench_guest.measure_anchor(
         todo, [s.row for s in todo], args, bench_guest.MultiPeerState(), bench_guest.Anchor("x", Path("/x/m.ko"))
     )
-    assert [c[0] for c in calls] == ["swap", "insmod"]
-    assert calls[-1][1:] == ("/b/ovpn-dco.ko",)
+    assert calls[1:] == [("rmmod", "ovpn_dco_v2"), ("insmod", "/b/ovpn-dco.ko")]
     assert all(s.row.error == "setup failed: swap broke" for s in todo)
 
 
