@@ -5,7 +5,7 @@ directory and runs ``pyharness.bench.guest`` in it, which brings up every
 setup (veth alone, ovpn-dco under OpenVPN 2.6, OpenVPN 2.6 in userspace,
 WireGuard, the in-tree ``ovpn`` driver where the kernel has it, a
 multi-peer ovpn-dco device with 1 and with 10,000 peers, and Debian 12's
-openvpn-dco-dkms module under OpenVPN 2.6, built here by ``dkms_anchor``) and
+openvpn-dco-dkms module under OpenVPN 2.6, built here by ``matrix.dkms_anchor``) and
 measures each metric ``runs`` times, round-robin over the setups. Back on the host this
 module takes the medians and ratios, prints the table, saves the raw
 samples in bench/results.json (one entry per kernel, the newest run
@@ -65,7 +65,7 @@ NO_RPS = "no-rps"  # suffix of the setups measured without RPS on the underlay
 # OpenVPN's default tun-mtu 1500 on the 1500-byte underlay, TCP MSS clamping on and off
 MSSFIX_ON = "mssfix/on"
 MSSFIX_OFF = "mssfix/off"
-# Debian 12's openvpn-dco-dkms module under the same OpenVPN 2.6 (bench.dkms_anchor): the anchor
+# Debian 12's openvpn-dco-dkms module under the same OpenVPN 2.6 (matrix.dkms_anchor): the anchor
 DKMS = "dkms-openvpn26"
 # real OpenVPN 2.7 (the ovpn API): on the in-tree ovpn driver where the kernel has it, else on ovpn-dco
 OPENVPN27 = "openvpn27"  # the group of both
@@ -558,7 +558,7 @@ def build_dkms(kernel: Kernel) -> DkmsArgs | None:
 
     The package is Debian 12's, made for its 6.1: it does not build for 6.12 or 7.x.
     """
-    from . import dkms_anchor
+    from ..matrix import dkms_anchor
 
     try:
         anchor = dkms_anchor.build(kernel)

@@ -19,7 +19,7 @@ An entry is unused when no checkout or kernel can reach it any more:
   fragment or virtme-ng than today's;
 - the accelerator probe of an earlier host boot, and run directories of runs
   that ended without cleaning up (older than RUN_MAX_AGE);
-- the bench's openvpn-dco-dkms (pyharness.bench.dkms_anchor): a module built for
+- the bench's openvpn-dco-dkms (``dkms_anchor``): a module built for
   a release that is not live, or of a package version other than the one looked up
   last, and a downloaded package of another version.
 
@@ -37,9 +37,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..bench import dkms_anchor
 from ..vm import build, chroot, kernels, paths, vng
-from . import debian, debugkernel
+from . import debian, debugkernel, dkms_anchor
 
 RUN_MAX_AGE = 86400.0  # a run directory untouched this long belongs to no running test
 RUN_DIRS = re.compile(r"^(guest-run-|races-|bench-|guest-.*\.sh$)")

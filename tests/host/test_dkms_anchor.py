@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from pyharness.bench import dkms_anchor as anchor
 from pyharness.bench import guest as bench_guest
 from pyharness.bench import run as bench
 from pyharness.matrix import cache
+from pyharness.matrix import dkms_anchor as anchor
 from pyharness.vm import paths
 from pyharness.vm.kernels import Kernel
 
@@ -200,7 +200,7 @@ def test_cache_lists_the_anchor_and_prune_removes_only_its_unused_entries(roots,
     monkeypatch.setattr(cache, "live_releases", lambda current: {"6.1.0-57-amd64"})
     made = _populate("6.1.0-57-amd64")
     found = {e.path: e for e in cache.entries()}
-    assert found[made["build"]].what == f"openvpn-dco-dkms {VERSION} built for 6.1.0-57-amd64"
+    assert found[made["build"]].what == f"openvpn-dco-dkms {VERSION}: build for 6.1.0-57-amd64"
     assert found[made["build"]].size >= 5000
     assert not [e for e in cache.entries() if e.path == anchor.downloads()]  # not listed twice, as "other"
     cache.prune()

@@ -193,7 +193,7 @@ def kept(live: set[str]) -> list[tuple[Path, str, str]]:
         if not releases:
             found.append((vdir, f"{PACKAGE} {vdir.name}: no build", "nothing built"))
         for rdir in releases:
-            what = f"{PACKAGE} {vdir.name} built for {rdir.name.removesuffix('.tmp')}"
+            what = f"{PACKAGE} {vdir.name}: build for {rdir.name.removesuffix('.tmp')}"
             if rdir.name.endswith(".tmp"):
                 why = "failed or interrupted build"
             elif rdir.name not in live:
@@ -295,8 +295,8 @@ def unpack(deb: Path, dest: Path) -> Path:
 
 def build(kernel: Kernel, version: str | None = None) -> Anchor:
     """The package's module built for ``kernel`` (from the build cache when built before)."""
-    from ..matrix import debian
     from ..vm import build as vmbuild
+    from . import debian
 
     with debian.locked():  # no prune of the cache meanwhile
         downloads().mkdir(parents=True, exist_ok=True)
