@@ -9,10 +9,17 @@ slow minute of the host then hits every setup alike. The raw samples go to
 Setups: veth alone; ovpn-dco driven by Debian's OpenVPN 2.6 (p2p, UDP) per
 cipher; the same OpenVPN with ``disable-dco`` (tun, userspace crypto);
 in-kernel WireGuard; the in-tree ``ovpn`` driver (when the kernel has it)
-driven by pyharness.netlink.upstream; and a multi-peer ovpn-dco device
+driven by pyharness.netlink.upstream; Debian unstable's OpenVPN 2.7
+(``--openvpn27-root``) on the ``ovpn`` family, which the in-tree driver serves
+where the kernel has one and ovpn-dco elsewhere; a multi-peer ovpn-dco device
 (harness-driven) sending to one peer with that peer alone and with
-``--peers`` peers configured. Every tunnel carries an inner MTU of 1420
-(WireGuard's default) over the veth's 1500, so no outer packet is
+``--peers`` peers configured; and, as the anchor, Debian 12's own
+openvpn-dco-dkms module driven by the same OpenVPN 2.6 per cipher
+(``--dkms-module``). The anchor registers the same ``ovpn-dco-v2`` family and
+``ovpn-dco`` link kind as ovpn-dco, so its setups come last, in rounds of their
+own: the other setups are closed, ovpn-dco is unloaded and the anchor loaded,
+and ovpn-dco is loaded again at the end. Every tunnel carries an inner MTU of
+1420 (WireGuard's default) over the veth's 1500, so no outer packet is
 fragmented and every tunnel moves the same payload per packet.
 
 Both ends of every tunnel share this guest, and each end stands for a host
@@ -30,6 +37,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -40,11 +48,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..guest import module as ovpn_module
 from ..guest import netns
 from ..net import topo, traffic
-from ..netlink import upstream, wg
+from ..netlink import ovpn_peers, upstream, wg
 from ..netlink.dco import OvpnClient
-from ..openvpn import daemon
+from ..openvpn import daemon, program
 from ..proto.consts import DCO_V2
 from ..proto.wire import Cipher, keydir
 from . import ftrace_profile, scale
@@ -87,12 +96,17 @@ class Target:
                 print(f"bench: cleanup: {exc}", flush=True)
 
 
+OURS = "ovpn-dco"  # Setup.module: measured with ovpn-dco loaded (every setup but the anchor's)
+DKMS = "openvpn-dco-dkms"  # Setup.module: measured with Debian 12's module loaded instead
+
+
 @dataclass
 class Setup:
     row: bench.Row
     start: Callable[[], Target]
     rps: bool = True
     target: Target | None = None
+    module: str = OURS
 
 
 END_CPUS = (0, 1)  # the vCPU of the sending end and of the receiving end
@@ -147,13 +161,24 @@ def start_veth() -> Target:
     return _tunnel(u, topo.UNDERLAY4, closers)
 
 
-def start_openvpn(cipher: str, dco: bool, tun_mtu: int = TUNNEL_MTU, mssfix: int | None = None) -> Target:
-    """OpenVPN 2.6 p2p between the namespaces, offloaded or not; ``mssfix`` set on both ovpn-dco devices."""
+def start_openvpn(
+    cipher: str,
+    dco: bool,
+    tun_mtu: int = TUNNEL_MTU,
+    mssfix: int | None = None,
+    driver: Callable[[daemon.Process, str], None] | None = None,
+    openvpn: program.Program = program.DEBIAN12,
+) -> Target:
+    """OpenVPN p2p between the namespaces, offloaded or not; ``mssfix`` set on both ovpn-dco devices.
+
+    ``openvpn`` is the program (default Debian 12's 2.6); ``driver`` checks, for each end and
+    its DCO device, which module serves that device.
+    """
     if not dco:  # OpenVPN without offload needs /dev/net/tun
         subprocess.run(["modprobe", "tun"], check=True)
     closers: list[Callable[[], None]] = []
     u = _underlay(closers)
-    lab = daemon.Lab()
+    lab = daemon.Lab(program=openvpn)
     closers.append(lab.close)
     target = _tunnel(u, daemon.TUNNEL4, closers)
     try:
@@ -169,11 +194,13 @@ def start_openvpn(cipher: str, dco: bool, tun_mtu: int = TUNNEL_MTU, mssfix: int
         for p in (a, b):
             off = daemon.offload(p)
             if dco and not off.offloaded:
-                raise SetupError(f"{p.name} did not offload to ovpn-dco: device {off.device}, kind {off.kind}")
+                raise SetupError(f"{p.name} did not offload: device {off.device}, kind {off.kind}")
             if not dco and (off.device is not None or not off.tun_fd):
                 raise SetupError(f"{p.name} was meant to run in userspace (tun) but runs with DCO {off.device}")
             if mssfix is not None and off.device is not None:
                 set_mssfix(p.ns, off.device, mssfix)
+            if driver is not None and off.device is not None:
+                driver(p, off.device)
     except Exception:
         print(lab.logs(30), flush=True)
         target.close()
@@ -187,6 +214,154 @@ def set_mssfix(ns: str, ifname: str, mssfix: int) -> None:
         client = OvpnClient(DCO_V2)
     with client:
         client.set_mssfix(ifindex, mssfix)
+
+
+# ---------------------------------------------------------------- the anchor: openvpn-dco-dkms
+
+
+def modinfo(ko: Path, field_name: str) -> str:
+    out = subprocess.run(["modinfo", "-F", field_name, str(ko)], check=True, capture_output=True, text=True).stdout
+    return out.strip()
+
+
+def module_name(ko: Path) -> str:
+    """The name a module file loads as (/sys/module/NAME)."""
+    return modinfo(ko, "name") or ko.name.removesuffix(".ko").replace("-", "_")
+
+
+def sys_module(name: str, attr: str) -> str | None:
+    """/sys/module/NAME/ATTR of a loaded module; None when not loaded (or no such attribute)."""
+    try:
+        return Path("/sys/module", name, attr).read_text().strip()
+    except OSError:
+        return None
+
+
+def loaded(name: str) -> bool:
+    return Path("/sys/module", name).is_dir()
+
+
+def insmod(ko: Path) -> None:
+    """modprobe what ``ko`` depends on, then insmod it."""
+    deps = [d for d in modinfo(ko, "depends").split(",") if d]
+    if deps:
+        subprocess.run(["modprobe", "-a", *deps], check=True)
+    subprocess.run(["insmod", str(ko)], check=True, capture_output=True, text=True)
+
+
+def rmmod(name: str, timeout: float = 30.0) -> None:
+    """Unload ``name``, retrying while it is still in use (devices and sockets being released)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        proc = subprocess.run(["rmmod", name], capture_output=True, text=True)
+        if proc.returncode == 0 or not loaded(name):
+            return
+        if time.monotonic() > deadline:
+            raise SetupError(f"rmmod {name}: {proc.stderr.strip()}")
+        time.sleep(0.5)
+
+
+def swap_module(unload: str, ko: Path) -> str:
+    """Unload module ``unload``, load ``ko`` in its place and prove it: the line saying what is loaded.
+
+    Both ovpn-dco and openvpn-dco-dkms register the ``ovpn-dco-v2`` family and the
+    ``ovpn-dco`` link kind, so they are never loaded together.
+    """
+    rmmod(unload)
+    insmod(ko)
+    name = module_name(ko)
+    want = modinfo(ko, "srcversion")
+    have = sys_module(name, "srcversion")
+    if have != want:
+        raise SetupError(f"{name} after insmod {ko}: srcversion {have}, expected {want}")
+    if loaded(unload):
+        raise SetupError(f"{unload} is still loaded beside {name}")
+    return f"{name} {sys_module(name, 'version')} (srcversion {have}) loaded from {ko}, {unload} unloaded"
+
+
+DCO_VERSION = re.compile(r"DCO version: (\S+)")
+
+
+def ethtool_field(info: str, name: str) -> str:
+    """A field of ``ethtool -i`` output, e.g. the driver's ``version`` ("" if none)."""
+    for line in info.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() == name:
+            return value.strip()
+    return ""
+
+
+def check_driver(name: str) -> Callable[[daemon.Process, str], None]:
+    """A check that an OpenVPN process's DCO device is served by the loaded module ``name``.
+
+    The device's driver version (``ethtool -i``) and the version OpenVPN logs (it reads
+    /sys/module/ovpn_dco_v2/version) must be that module's, and ovpn-dco must not be loaded.
+    """
+
+    def check(proc: daemon.Process, device: str) -> None:
+        version = sys_module(name, "version")
+        if version is None:
+            raise SetupError(f"{name} is not loaded under {proc.name}'s {device}")
+        if loaded(ovpn_module.NAME):
+            raise SetupError(f"{ovpn_module.NAME} is loaded: {device} may not be {name}'s")
+        driver_version = ethtool_field(netns.run(proc.ns, "ethtool", "-i", device).stdout, "version")
+        if driver_version != version:
+            raise SetupError(f"{proc.name}'s {device}: driver version {driver_version!r}, not {name}'s {version!r}")
+        logged = DCO_VERSION.search(proc.log)
+        if logged is None or logged.group(1) != version:
+            raise SetupError(f"{proc.name} logged {logged.group(0) if logged else 'no DCO version'}, not {version}")
+        opened = daemon.DCO_OPENED.search(proc.log)
+        print(
+            f"bench: {proc.name}: '{opened.group(0) if opened else ''}', '{logged.group(0)}', "
+            f"ethtool -i {device}: version {driver_version} ({name})",
+            flush=True,
+        )
+
+    return check
+
+
+@dataclass
+class Anchor:
+    """Debian 12's openvpn-dco-dkms in the guest: how rows name it and its module file."""
+
+    label: str
+    module: Path
+
+    @property
+    def name(self) -> str:
+        return module_name(self.module)
+
+
+def start_dkms(cipher: str, anchor: Anchor) -> Target:
+    return start_openvpn(cipher, dco=True, driver=check_driver(anchor.name))
+
+
+# ---------------------------------------------------------------- OpenVPN 2.7 on the ovpn API
+
+INTREE = "in-tree ovpn"  # who serves the ovpn family, as ovpn_peers.ensure_family() says
+DRIVERS = {INTREE: "ovpn", "ovpn-dco": "ovpn-dco"}  # ethtool -i driver of each one's devices
+
+
+def check_ethtool_driver(provider: str) -> Callable[[daemon.Process, str], None]:
+    """A check that an OpenVPN process's DCO device belongs to ``provider`` (its ethtool driver)."""
+
+    def check(proc: daemon.Process, device: str) -> None:
+        driver = ethtool_field(netns.run(proc.ns, "ethtool", "-i", device).stdout, "driver")
+        if driver != DRIVERS[provider]:
+            raise SetupError(f"{proc.name}'s {device}: ethtool driver {driver!r}, not {provider}'s")
+        opened = daemon.DCO_OPENED.search(proc.log)
+        shown = opened.group(0) if opened else ""
+        print(f"bench: {proc.name}: '{shown}', ethtool -i {device}: driver {driver}", flush=True)
+
+    return check
+
+
+def start_openvpn27(cipher: str, root: Path, provider: str) -> Target:
+    """Debian unstable's OpenVPN 2.7 (from the sid chroot ``root``) p2p on the ``ovpn`` family of ``provider``."""
+    who = ovpn_peers.ensure_family()
+    if who != provider:
+        raise SetupError(f"the ovpn family is served by {who}, not {provider}")
+    return start_openvpn(cipher, dco=True, driver=check_ethtool_driver(provider), openvpn=program.openvpn27(str(root)))
 
 
 def _tunnel_address(ns: str, ifname: str, side: int) -> None:
@@ -259,8 +434,11 @@ def start_multipeer(extra_peers: int, state: MultiPeerState) -> Target:
     return target
 
 
-def setups(peers: int, upstream: bool, mp: MultiPeerState) -> list[Setup]:
-    """Every setup of a run, in table order."""
+def setups(
+    peers: int, upstream: bool, mp: MultiPeerState, anchor: Anchor | None = None, openvpn27: Path | None = None
+) -> list[Setup]:
+    """Every setup of a run, in table order (the anchor's rows, with ``anchor``, after WireGuard;
+    OpenVPN 2.7's, with its chroot ``openvpn27``, after the in-tree driver's)."""
     out = [Setup(bench.Row(bench.VETH, "veth (no tunnel)", "veth", mtu=1500), start_veth)]
     for c in bench.CIPHERS:
         out.append(
@@ -305,12 +483,30 @@ def setups(peers: int, upstream: bool, mp: MultiPeerState) -> list[Setup]:
             start_wireguard,
         )
     )
+    if anchor is not None:
+        for c in bench.CIPHERS:
+            out.append(
+                Setup(
+                    bench.Row(bench.dkms_setup(c), f"{anchor.label}, OpenVPN 2.6, {c}", bench.DKMS, c, TUNNEL_MTU),
+                    lambda c=c: start_dkms(c, anchor),
+                    module=DKMS,
+                )
+            )
     if upstream:
         for c in bench.CIPHERS:
             out.append(
                 Setup(
                     bench.Row(f"upstream-ovpn/{c}", f"in-tree ovpn (harness), {c}", "upstream-ovpn", c, TUNNEL_MTU),
                     lambda c=c: start_upstream(c),
+                )
+            )
+    if openvpn27 is not None:
+        prefix, provider = (bench.OPENVPN27_INTREE, INTREE) if upstream else (bench.OPENVPN27_DCO, "ovpn-dco")
+        for c in bench.CIPHERS:
+            out.append(
+                Setup(
+                    bench.Row(f"{prefix}/{c}", f"{provider} + OpenVPN 2.7, {c}", bench.OPENVPN27, c, TUNNEL_MTU),
+                    lambda c=c, provider=provider: start_openvpn27(c, openvpn27, provider),
                 )
             )
     out.append(
@@ -441,23 +637,8 @@ def measure_lookups(todo: list[Setup], args: argparse.Namespace, mp: MultiPeerSt
         print(f"bench: timing the peer lookups failed: {exc}", flush=True)
 
 
-def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="bench_guest")
-    p.add_argument("--out", required=True, type=Path)
-    p.add_argument("--runs", type=int, default=3)
-    p.add_argument("--seconds", type=float, default=5)
-    p.add_argument("--peers", type=int, default=10_000)
-    p.add_argument("--only")
-    p.add_argument("--upstream", choices=["auto", "yes", "no"], default="auto")
-    p.add_argument("--profile", help="comma-separated setup ids to profile (ftrace) after the runs")
-    args = p.parse_args(argv)
-    upstream = args.upstream == "yes" or (args.upstream == "auto" and has_upstream_ovpn())
-    mp = MultiPeerState()
-    todo = selected(setups(args.peers, upstream, mp), args.only)
-    rows = [s.row for s in todo]
-    for s in todo:
-        for m in bench.METRICS:
-            s.row.metrics[m.key] = bench.Series(m.unit)
+def bring_up(todo: list[Setup], args: argparse.Namespace, mp: MultiPeerState) -> None:
+    """Start every setup of ``todo`` (the many-peer device first), steered and pinned; failures recorded."""
     # the many-peer device first: its peers are added (and their memory measured) in a quiet guest
     order = sorted(todo, key=lambda s: 0 if s.row.setup == bench.mp_many(args.peers) else 1)
     for s in order:
@@ -475,7 +656,10 @@ def main(argv: list[str] | None = None) -> int:
         if s.row.setup == bench.mp_many(args.peers) and mp.added is not None:
             a = mp.added
             print(f"bench: {a.peers} peers added in {a.seconds:.2f} s, {a.bytes_per_peer:.0f} bytes/peer", flush=True)
-    write(args.out, rows, args, mp, complete=False)
+
+
+def measure(todo: list[Setup], rows: list[bench.Row], args: argparse.Namespace, mp: MultiPeerState) -> None:
+    """``args.runs`` rounds over the setups that are up, every metric once per setup and round."""
     for run in range(args.runs):
         for s in todo:
             if s.target is None:
@@ -490,16 +674,87 @@ def main(argv: list[str] | None = None) -> int:
                 shown = "failed" if value is None else f"{value / m.scale:.1f} {m.shown_unit}"
                 print(f"bench: run {run + 1}/{args.runs} {s.row.label}: {m.title}: {shown}", flush=True)
             write(args.out, rows, args, mp, complete=False)
+
+
+def close(todo: list[Setup]) -> None:
     for s in todo:
+        if s.target is not None:
+            s.target.close()
+            s.target = None
+
+
+def measure_anchor(
+    todo: list[Setup], rows: list[bench.Row], args: argparse.Namespace, mp: MultiPeerState, anchor: Anchor
+) -> None:
+    """The openvpn-dco-dkms setups, with that module in ovpn-dco's place; ovpn-dco is loaded again after.
+
+    The two modules cannot be loaded together, so these setups are measured after the
+    others are closed, in rounds of their own.
+    """
+    if not todo:
+        return
+    try:
+        print(f"bench: {swap_module(ovpn_module.NAME, anchor.module)}", flush=True)
+    except Exception as exc:  # noqa: BLE001 - the other rows stand without the anchor
+        for s in todo:
+            s.row.error = f"setup failed: {exc}".splitlines()[0][:300]
+        print(f"bench: loading {anchor.label} failed: {exc}", flush=True)
+        if loaded(anchor.name):
+            rmmod(anchor.name)
+        if args.module is not None and not loaded(ovpn_module.NAME):
+            insmod(args.module)
+        return
+    try:
+        bring_up(todo, args, mp)
+        write(args.out, rows, args, mp, complete=False)
+        measure(todo, rows, args, mp)
+    finally:
+        close(todo)
+        if args.module is not None:
+            print(f"bench: {swap_module(anchor.name, args.module)}", flush=True)
+        else:
+            rmmod(anchor.name)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="bench_guest")
+    p.add_argument("--out", required=True, type=Path)
+    p.add_argument("--module", type=Path, help="ovpn-dco.ko (loaded), to load again after the anchor's rows")
+    p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--seconds", type=float, default=5)
+    p.add_argument("--peers", type=int, default=10_000)
+    p.add_argument("--only")
+    p.add_argument("--upstream", choices=["auto", "yes", "no"], default="auto")
+    p.add_argument("--profile", help="comma-separated setup ids to profile (ftrace) after the runs")
+    p.add_argument("--openvpn27-root", type=Path, help="the sid chroot with OpenVPN 2.7 (else no such rows)")
+    p.add_argument("--dkms-label", help="how the openvpn-dco-dkms rows name the module")
+    p.add_argument(
+        "--dkms-module", type=Path, help="openvpn-dco-dkms's module built for this kernel (else no such rows)"
+    )
+    args = p.parse_args(argv)
+    upstream = args.upstream == "yes" or (args.upstream == "auto" and has_upstream_ovpn())
+    anchor = Anchor(args.dkms_label or "openvpn-dco-dkms", args.dkms_module) if args.dkms_module else None
+    mp = MultiPeerState()
+    todo = selected(setups(args.peers, upstream, mp, anchor, args.openvpn27_root), args.only)
+    rows = [s.row for s in todo]
+    for s in todo:
+        for m in bench.METRICS:
+            s.row.metrics[m.key] = bench.Series(m.unit)
+    ours = [s for s in todo if s.module == OURS]
+    bring_up(ours, args, mp)
+    write(args.out, rows, args, mp, complete=False)
+    measure(ours, rows, args, mp)
+    for s in ours:
         if args.profile and s.row.setup in args.profile.split(",") and s.target is not None:
             try:
                 print(f"bench: profile of {s.row.label}, TCP 1 stream:\n{profile(s.target, args.seconds)}", flush=True)
             except Exception as exc:  # noqa: BLE001 - the profile is extra
                 print(f"bench: profile of {s.row.label} failed: {exc}", flush=True)
-    measure_lookups(todo, args, mp)
-    for s in todo:
-        if s.target is not None:
-            s.target.close()
+    measure_lookups(ours, args, mp)
+    close(ours)
+    theirs = [s for s in todo if s.module == DKMS]
+    if anchor is not None:
+        measure_anchor(theirs, rows, args, mp, anchor)
     write(args.out, rows, args, mp, complete=True)
     return 0
 

@@ -3,9 +3,10 @@
 The host builds the module, boots one guest with a writable result
 directory and runs ``pyharness.bench.guest`` in it, which brings up every
 setup (veth alone, ovpn-dco under OpenVPN 2.6, OpenVPN 2.6 in userspace,
-WireGuard, the in-tree ``ovpn`` driver where the kernel has it, and a
-multi-peer ovpn-dco device with 1 and with 10,000 peers) and measures each
-metric ``runs`` times, round-robin over the setups. Back on the host this
+WireGuard, the in-tree ``ovpn`` driver where the kernel has it, a
+multi-peer ovpn-dco device with 1 and with 10,000 peers, and Debian 12's
+openvpn-dco-dkms module under OpenVPN 2.6, built here by ``matrix.dkms_anchor``) and
+measures each metric ``runs`` times, round-robin over the setups. Back on the host this
 module takes the medians and ratios, prints the table, saves the raw
 samples in bench/results.json (one entry per kernel, the newest run
 replacing the older), draws bench/results.png and rewrites the README's
@@ -31,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from ..vm import paths
+from ..vm.kernels import Kernel
 
 SCHEMA = 1
 RESULTS = paths.REPO / "bench" / "results.json"
@@ -63,6 +65,12 @@ NO_RPS = "no-rps"  # suffix of the setups measured without RPS on the underlay
 # OpenVPN's default tun-mtu 1500 on the 1500-byte underlay, TCP MSS clamping on and off
 MSSFIX_ON = "mssfix/on"
 MSSFIX_OFF = "mssfix/off"
+# Debian 12's openvpn-dco-dkms module under the same OpenVPN 2.6 (matrix.dkms_anchor): the anchor
+DKMS = "dkms-openvpn26"
+# real OpenVPN 2.7 (the ovpn API): on the in-tree ovpn driver where the kernel has it, else on ovpn-dco
+OPENVPN27 = "openvpn27"  # the group of both
+OPENVPN27_INTREE = "openvpn27-ovpn"
+OPENVPN27_DCO = "openvpn27-ovpn-dco"
 CIPHERS = ("AES-256-GCM", "AES-128-GCM", "CHACHA20-POLY1305")
 KERNEL_LABELS = {
     "bookworm": "Debian 12",
@@ -74,6 +82,25 @@ KERNEL_LABELS = {
 
 def mp_many(peers: int) -> str:
     return f"mp-{peers}"
+
+
+def dkms_setup(cipher: str) -> str:
+    """The setup id of the openvpn-dco-dkms row of ``cipher``, e.g. ``dkms-openvpn26/AES-256-GCM``."""
+    return f"{DKMS}/{cipher}"
+
+
+def wants_openvpn27(only: str | None) -> bool:
+    """Whether a run has OpenVPN 2.7 rows (all of a full run; by group or id with --only)."""
+    if not only:
+        return True
+    return any(w.strip().startswith(OPENVPN27) for w in only.split(","))
+
+
+def wants_dkms(only: str | None) -> bool:
+    """Whether a run measures the openvpn-dco-dkms rows (all of a full run; by group or id with --only)."""
+    if not only:
+        return True
+    return any(w.strip() == DKMS or w.strip().startswith(f"{DKMS}/") for w in only.split(","))
 
 
 # ---------------------------------------------------------------- data model
@@ -97,7 +124,8 @@ class Row:
 
     setup: str  # stable id, e.g. "ovpn-dco/AES-256-GCM"
     label: str  # for tables and charts
-    group: str  # veth | ovpn-dco | mssfix | openvpn-userspace | wireguard | upstream-ovpn | multipeer
+    # veth | ovpn-dco | mssfix | openvpn-userspace | wireguard | upstream-ovpn | openvpn27 | dkms-openvpn26 | multipeer
+    group: str
     cipher: str | None = None
     mtu: int | None = None
     error: str | None = None  # why the setup, or some samples, failed
@@ -310,6 +338,27 @@ def table(run: Run) -> str:
     return "\n".join(lines)
 
 
+def dkms_ratios(run: Run, metric: str = "tcp1") -> list[tuple[str, float | None]]:
+    """Per cipher with both rows: ovpn-dco's median over openvpn-dco-dkms's (same OpenVPN 2.6)."""
+    out = []
+    for c in CIPHERS:
+        ours, theirs = run.row(f"ovpn-dco/{c}"), run.row(dkms_setup(c))
+        if ours and theirs:
+            out.append((c, ratio(ours.median(metric), theirs.median(metric))))
+    return out
+
+
+def openvpn27_ratios(run: Run, metric: str = "tcp1") -> list[tuple[str, str, float | None]]:
+    """Per OpenVPN 2.7 row: (its provider, cipher, ovpn-dco + OpenVPN 2.6's median over its median)."""
+    out = []
+    for prefix, provider in ((OPENVPN27_DCO, "ovpn-dco"), (OPENVPN27_INTREE, "in-tree ovpn")):
+        for c in CIPHERS:
+            ours, theirs = run.row(f"ovpn-dco/{c}"), run.row(f"{prefix}/{c}")
+            if ours and theirs:
+                out.append((provider, c, ratio(ours.median(metric), theirs.median(metric))))
+    return out
+
+
 def summary(run: Run) -> list[str]:
     """The issue's targets and the multi-peer figures, one line each."""
     out = []
@@ -327,6 +376,17 @@ def summary(run: Run) -> list[str]:
         if speedups:
             target = "" if suffix else " (target >= 4x)"
             out.append(f"ovpn-dco{what} vs OpenVPN userspace, TCP 1 stream: " + ", ".join(speedups) + target)
+    anchor = dkms_ratios(run)
+    if anchor:
+        out.append(
+            "ovpn-dco vs Debian 12's openvpn-dco-dkms, both driven by OpenVPN 2.6, TCP 1 stream: "
+            + ", ".join(f"{c} {fmt_ratio(r)}" for c, r in anchor)
+        )
+    by_provider: dict[str, list[str]] = {}
+    for provider, c, r in openvpn27_ratios(run):
+        by_provider.setdefault(provider, []).append(f"{c} {fmt_ratio(r)}")
+    for provider, parts in by_provider.items():
+        out.append(f"ovpn-dco + OpenVPN 2.6 vs {provider} + OpenVPN 2.7, TCP 1 stream: " + ", ".join(parts))
     on, off = run.row(MSSFIX_ON), run.row(MSSFIX_OFF)
     if on and off:
         out.append(
@@ -393,6 +453,8 @@ def chart(runs: list[Run], path: Path = CHART) -> Path:
         "openvpn-userspace": "#ff7f0e",
         "wireguard": "#2ca02c",
         "upstream-ovpn": "#9467bd",
+        DKMS: "#8c564b",
+        OPENVPN27: "#e377c2",
         "multipeer": "#17becf",
     }
     for i, run in enumerate(runs or [None]):
@@ -445,16 +507,33 @@ def run_from_guest(raw: dict[str, Any], kernel: str, accel: str, cpus: int) -> R
 # ---------------------------------------------------------------- make bench
 
 
-def guest_command(ko: Path, out: Path, args: argparse.Namespace) -> str:
+@dataclass(frozen=True)
+class DkmsArgs:
+    """What the guest needs for the openvpn-dco-dkms rows: the module built for its kernel."""
+
+    label: str  # e.g. "openvpn-dco-dkms 0.0+git20231103 (Debian 12)"
+    module: Path
+
+    def argv(self) -> list[str]:
+        return ["--dkms-label", self.label, "--dkms-module", str(self.module)]
+
+
+def guest_command(
+    ko: Path, out: Path, args: argparse.Namespace, dkms: DkmsArgs | None = None, openvpn27: Path | None = None
+) -> str:
     """The shell line the guest runs: load the module, run the benchmark from the repository."""
     bench = [
-        paths.python(), "-m", "pyharness.bench.guest", "--out", str(out), "--runs", str(args.runs),
-        "--seconds", str(args.seconds), "--peers", str(args.peers),
+        paths.python(), "-m", "pyharness.bench.guest", "--out", str(out), "--module", str(ko),
+        "--runs", str(args.runs), "--seconds", str(args.seconds), "--peers", str(args.peers),
     ]  # fmt: skip
     if args.only:
         bench += ["--only", args.only]
     if args.profile:
         bench += ["--profile", args.profile]
+    if dkms is not None:
+        bench += dkms.argv()
+    if openvpn27 is not None:
+        bench += ["--openvpn27-root", str(openvpn27)]
     k = shlex.quote(str(ko))
     return (
         f"cd {shlex.quote(str(paths.REPO))} && modprobe -a $(modinfo -F depends {k} | tr , ' ') && insmod {k} && "
@@ -472,6 +551,37 @@ def _publish(run: Run, full: bool) -> None:
     chart(runs)
     README.write_text(render_readme(README.read_text(), runs))
     print(f"bench: {RESULTS}, {CHART} and the README's Performance section updated")
+
+
+def build_dkms(kernel: Kernel) -> DkmsArgs | None:
+    """Debian 12's openvpn-dco-dkms built for ``kernel`` (cached); None, said on stderr, where it does not build.
+
+    The package is Debian 12's, made for its 6.1: it does not build for 6.12 or 7.x.
+    """
+    from ..matrix import dkms_anchor
+
+    try:
+        anchor = dkms_anchor.build(kernel)
+    except dkms_anchor.AnchorError as exc:
+        why = str(exc).splitlines()[0]
+        print(f"bench: no {dkms_anchor.PACKAGE} rows on {kernel.release}: {why}", file=sys.stderr, flush=True)
+        return None
+    print(f"bench: {anchor.label} built for {kernel.release}: {anchor.module}", flush=True)
+    return DkmsArgs(anchor.label, anchor.module)
+
+
+def prepare_openvpn27() -> Path | None:
+    """The sid chroot with Debian unstable's OpenVPN 2.7 (installed once); None, said on stderr, if it fails."""
+    from ..matrix import openvpn27
+    from ..vm import chroot
+
+    try:
+        root = openvpn27.ensure()
+    except (chroot.ChrootError, OSError) as exc:
+        print(f"bench: no OpenVPN 2.7 rows: {str(exc).splitlines()[0]}", file=sys.stderr, flush=True)
+        return None
+    print(f"bench: OpenVPN 2.7 is openvpn {openvpn27.version(root)} in {root}", flush=True)
+    return root
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -499,13 +609,15 @@ def main(argv: list[str] | None = None) -> int:
 
     kernel = resolve.select(args.kernel)
     ko = build.build(kernel).module
+    dkms = build_dkms(kernel) if wants_dkms(args.only) else None
+    openvpn27 = prepare_openvpn27() if wants_openvpn27(args.only) else None
     guest = vng.GuestVM(kernel)
     accel = vng.detect_accel(kernel)
     with tempfile.TemporaryDirectory(prefix="bench-", dir=paths.cache_dir()) as tmp:
         out = Path(tmp) / "raw.json"
         guest.rwdirs = [Path(tmp)]
         print(f"bench: {kernel.release} under {accel}, {guest.cpus} vCPUs; guest writes {out}", flush=True)
-        res = guest.run(guest_command(ko, out, args), timeout=args.timeout, on_output=print)
+        res = guest.run(guest_command(ko, out, args, dkms, openvpn27), timeout=args.timeout, on_output=print)
         if not out.exists():
             print(f"bench: the guest wrote no results (status {res.returncode})", file=sys.stderr)
             if res.console:

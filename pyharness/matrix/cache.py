@@ -18,7 +18,10 @@ An entry is unused when no checkout or kernel can reach it any more:
 - a debug-kernel build or source tree of another source version, config
   fragment or virtme-ng than today's;
 - the accelerator probe of an earlier host boot, and run directories of runs
-  that ended without cleaning up (older than RUN_MAX_AGE).
+  that ended without cleaning up (older than RUN_MAX_AGE);
+- the bench's openvpn-dco-dkms (``dkms_anchor``): a module built for
+  a release that is not live, or of a package version other than the one looked up
+  last, and a downloaded package of another version.
 
 ``ovpn-dco-harness cache`` lists everything with its size; ``--prune`` removes
 the unused entries (under the matrix lock, so no fetch is cut short).
@@ -35,7 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..vm import build, chroot, kernels, paths, vng
-from . import debian, debugkernel
+from . import debian, debugkernel, dkms_anchor
 
 RUN_MAX_AGE = 86400.0  # a run directory untouched this long belongs to no running test
 RUN_DIRS = re.compile(r"^(guest-run-|races-|bench-|guest-.*\.sh$)")
@@ -179,6 +182,11 @@ def _debug_kernel(root: Path) -> Iterator[Entry]:
             yield _entry(p, "debug kernel", "another source, fragment or virtme-ng" if old else "")
 
 
+def _dkms_anchor(live: set[str]) -> Iterator[Entry]:
+    for path, what, unused in dkms_anchor.kept(live):
+        yield _entry(path, what, unused)
+
+
 def _other(root: Path, known: set[Path]) -> Iterator[Entry]:
     for p in sorted(root.iterdir()):
         if p not in known and p.name not in ("matrix.lock",):
@@ -200,8 +208,10 @@ def entries(now: float | None = None) -> list[Entry]:
             found += _kernels(root, current)
             found += _chroots(root, current)
             found += _debug_kernel(root)
+    found += _dkms_anchor(live)
     for root in roots:
         tops = {root / "build", root / "kernels", root / "debs", root / "chroots", root / "debug-kernel"}
+        tops.add(root / dkms_anchor.DIR)
         tops |= {e.path for e in found if e.path.parent == root}
         found += _other(root, tops)
     return found

@@ -244,7 +244,8 @@ def test_guest_command_loads_the_module_and_runs_from_the_repository(tmp_path):
     assert cmd.startswith(f"cd {bench.paths.REPO} && modprobe -a ")
     assert f"insmod {tmp_path}/ovpn-dco.ko && " in cmd
     assert cmd.endswith(
-        f"-m pyharness.bench.guest --out {tmp_path}/raw.json --runs 3 --seconds 5.0 --peers 10000 --only veth,wireguard"
+        f"-m pyharness.bench.guest --out {tmp_path}/raw.json --module {tmp_path}/ovpn-dco.ko "
+        "--runs 3 --seconds 5.0 --peers 10000 --only veth,wireguard"
     )
 
 
