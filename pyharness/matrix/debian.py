@@ -68,24 +68,34 @@ def _apt_dir() -> Path:
     return paths.downloads_dir() / "apt"
 
 
-def apt_options() -> list[str]:
-    """apt-get / apt-cache options that use the project's sources, lists and cache only."""
-    base = _apt_dir()
+def apt_options_for(sources: Path, base: Path) -> list[str]:
+    """apt-get / apt-cache options that use ``sources`` and the lists and cache under ``base`` only."""
     return [
-        f"-oDir::Etc::SourceList={SOURCES}",
+        f"-oDir::Etc::SourceList={sources}",
         "-oDir::Etc::SourceParts=/nonexistent",
         f"-oDir::State::Lists={base / 'lists'}",
         f"-oDir::Cache={base / 'cache'}",
+        "-oAcquire::Languages=none",
         "-oAcquire::Check-Valid-Until=false",
         "-oAcquire::Retries=3",
     ]
 
 
-def _run(argv: list[str], what: str, cwd: Path | None = None) -> str:
+def apt_options() -> list[str]:
+    """apt-get / apt-cache options that use the project's sources, lists and cache only."""
+    return apt_options_for(SOURCES, _apt_dir())
+
+
+def run_or_raise(argv: list[str], what: str, error: type[Exception], cwd: Path | None = None) -> str:
+    """Run ``argv``; its output, or ``error`` with the end of it if it failed."""
     proc = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=cwd)
     if proc.returncode != 0:
-        raise FetchError(f"{what} failed (exit {proc.returncode}):\n{proc.stdout[-4000:]}")
+        raise error(f"{what} failed (exit {proc.returncode}):\n{proc.stdout[-4000:]}")
     return proc.stdout
+
+
+def _run(argv: list[str], what: str, cwd: Path | None = None) -> str:
+    return run_or_raise(argv, what, FetchError, cwd)
 
 
 def apt_update() -> None:

@@ -24,7 +24,6 @@ from __future__ import annotations
 import re
 import shlex
 import shutil
-import subprocess
 import tempfile
 import time
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from pathlib import Path
 
 from ..vm import paths
 from ..vm.kernels import Kernel
+from . import debian
 
 PACKAGE = "openvpn-dco-dkms"
 DIR = PACKAGE  # under the downloads and under the build cache
@@ -224,23 +224,12 @@ class Anchor:
 
 
 def apt_options() -> list[str]:
-    base = downloads() / "apt"
-    return [
-        f"-oDir::Etc::SourceList={SOURCES}",
-        "-oDir::Etc::SourceParts=/nonexistent",
-        f"-oDir::State::Lists={base / 'lists'}",
-        f"-oDir::Cache={base / 'cache'}",
-        "-oAcquire::Languages=none",
-        "-oAcquire::Check-Valid-Until=false",
-        "-oAcquire::Retries=3",
-    ]
+    """apt options for bookworm main, with lists and cache of the anchor's own."""
+    return debian.apt_options_for(SOURCES, downloads() / "apt")
 
 
 def _run(argv: list[str], what: str, cwd: Path | None = None) -> str:
-    proc = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=cwd)
-    if proc.returncode != 0:
-        raise AnchorError(f"{what} failed (exit {proc.returncode}):\n{proc.stdout[-4000:]}")
-    return proc.stdout
+    return debian.run_or_raise(argv, what, AnchorError, cwd)
 
 
 def lookup() -> str:

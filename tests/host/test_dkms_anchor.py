@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -154,7 +155,7 @@ def test_a_built_module_is_reused_without_the_network(roots, monkeypatch):
     def no_network(*a, **kw):
         raise AssertionError("ran a command")
 
-    monkeypatch.setattr(anchor.subprocess, "run", no_network)
+    monkeypatch.setattr(subprocess, "run", no_network)  # every command, whichever module runs it
     got = anchor.build(kernel, VERSION)
     assert got.module == out / "demo-vpn-v2.ko"
     assert got.label == "openvpn-dco-dkms 0.0+git20231103 (Debian 12)"
