@@ -616,23 +616,28 @@ def median_times(rounds: list[dict[str, float]]) -> dict[str, float]:
     return {f: float(statistics.median(r[f] for r in rounds)) for f in rounds[0]}
 
 
+def lookup_rounds(one: Target, many: Target, runs: int, seconds: float, who: str) -> dict[str, dict[str, float]]:
+    """lookup_times() on the 1-peer and the many-peer device, ``runs`` rounds alternating: the median
+    per function, under "one" and "many" (a slow moment of the host moves one round, not the result)."""
+    rounds: dict[str, list[dict[str, float]]] = {"one": [], "many": []}
+    for _ in range(runs):
+        rounds["one"].append(lookup_times(one, seconds))
+        rounds["many"].append(lookup_times(many, seconds))
+    print(f"{who}: peer lookups (mean us per call, per round): {rounds}", flush=True)
+    return {k: median_times(v) for k, v in rounds.items()}
+
+
 def measure_lookups(todo: list[Setup], args: argparse.Namespace, mp: MultiPeerState) -> None:
     """The peer lookups' times on the 1-peer and on the many-peer device (when both are up).
 
-    ``args.runs`` rounds, the two devices alternating, and the median per function: a slow
-    moment of the host then moves one round, not the result.
+    ``args.runs`` rounds of lookup_rounds().
     """
     by_id = {s.row.setup: s.target for s in todo}
     one, many = by_id.get(bench.MP_ONE), by_id.get(bench.mp_many(args.peers))
     if one is None or many is None or mp.added is None:
         return
     try:
-        rounds: dict[str, list[dict[str, float]]] = {"one": [], "many": []}
-        for _ in range(args.runs):
-            rounds["one"].append(lookup_times(one, args.seconds))
-            rounds["many"].append(lookup_times(many, args.seconds))
-        mp.lookup = {k: median_times(v) for k, v in rounds.items()}
-        print(f"bench: peer lookups (mean us per call, per round): {rounds}", flush=True)
+        mp.lookup = lookup_rounds(one, many, args.runs, args.seconds, "bench")
     except Exception as exc:  # noqa: BLE001 - the throughput figures stand without it
         print(f"bench: timing the peer lookups failed: {exc}", flush=True)
 

@@ -48,12 +48,7 @@ def lookups(peers: int, rounds: int, seconds: float) -> tuple[bench.MultiPeer, s
         try:
             if state.added is None:
                 raise RuntimeError("the many-peer device was brought up without its peers")
-            got: dict[str, list[dict[str, float]]] = {"one": [], "many": []}
-            for _ in range(rounds):
-                got["one"].append(guest.lookup_times(one, seconds))
-                got["many"].append(guest.lookup_times(many, seconds))
-            print(f"bench-scale: lookups (mean us per call, per round): {got}", flush=True)
-            medians = {k: guest.median_times(v) for k, v in got.items()}
+            medians = guest.lookup_rounds(one, many, rounds, seconds, "bench-scale")
             mp = bench.MultiPeer(peers, state.added.seconds, state.added.bytes_per_peer, medians)
             return mp, state.added
         finally:
