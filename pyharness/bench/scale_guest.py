@@ -39,7 +39,7 @@ def count_cpus(ranges: str) -> int:
     return n
 
 
-def lookups(peers: int, rounds: int, seconds: float) -> tuple[bench.MultiPeer, scale.AddResult]:
+def lookups(peers: int, rounds: int, seconds: float) -> bench.MultiPeer:
     """The lookup times on a 1-peer and a ``peers``-peer device, median of ``rounds`` rounds."""
     state = guest.MultiPeerState()
     one = guest.start_multipeer(0, guest.MultiPeerState())
@@ -49,8 +49,7 @@ def lookups(peers: int, rounds: int, seconds: float) -> tuple[bench.MultiPeer, s
             if state.added is None:
                 raise RuntimeError("the many-peer device was brought up without its peers")
             medians = guest.lookup_rounds(one, many, rounds, seconds, "bench-scale")
-            mp = bench.MultiPeer(peers, state.added.seconds, state.added.bytes_per_peer, medians)
-            return mp, state.added
+            return bench.MultiPeer(peers, state.added.seconds, state.added.bytes_per_peer, medians)
         finally:
             many.close()
     finally:
@@ -66,7 +65,7 @@ def measure(peers: int, rounds: int, seconds: float) -> dict[str, Any]:
         f"bench-scale: {peers} peers added in {r.add_seconds:.2f} s, {r.bytes_per_peer:.0f} bytes/peer",
         flush=True,
     )
-    mp, _ = lookups(peers, rounds, seconds)
+    mp = lookups(peers, rounds, seconds)
     return {
         "release": os.uname().release,
         "possible_cpus": cpu_count("possible"),
