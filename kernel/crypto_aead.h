@@ -38,6 +38,8 @@ struct ovpn_peer;
  */
 typedef void (*ovpn_crypto_done_t)(struct sk_buff *skb, int err);
 
+struct ovpn_rx_cell;
+
 /**
  * struct ovpn_skb_cb - ovpn-dco's use of skb->cb between xmit or receive
  *	and the end of the crypto operation
@@ -46,13 +48,16 @@ typedef void (*ovpn_crypto_done_t)(struct sk_buff *skb, int err);
  *	ovpn_aead_encrypt() / ovpn_aead_decrypt()
  * @ctx: per-packet crypto state of the operation in progress; private to
  *	crypto_aead.c
- * @payload_offset: for the data path
+ * @cell: RX: the cell of the receive pipeline that delivers the packet
+ *	(rx.c)
+ * @rx_result: RX: the result of the decryption, or pending; rx.c's
  */
 struct ovpn_skb_cb {
 	struct ovpn_peer *peer;
 	struct ovpn_crypto_key_slot *ks;
 	void *ctx;
-	u32 payload_offset;
+	struct ovpn_rx_cell *cell;
+	int rx_result;
 };
 
 static_assert(sizeof(struct ovpn_skb_cb) <= sizeof_field(struct sk_buff, cb));

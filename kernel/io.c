@@ -5,8 +5,9 @@
  * TX: ovpn_net_xmit() (bottom halves disabled, lockless) segments GSO
  * packets once, then encrypts each packet inline with the peer's primary
  * key and hands it to the transport. RX: the transport hands over each
- * DATA_V2 packet with a reference on its peer (ovpn_recv(), softirq); it
- * is decrypted inline and delivered through GRO.
+ * DATA_V2 packet with a reference on its peer (ovpn_recv(), softirq); the
+ * receive pipeline (rx.c) decrypts it on any CPU (ovpn_rx_decrypt()) and
+ * delivers it in order through NAPI and GRO (ovpn_rx_deliver()).
  *
  * Encryption and decryption may complete asynchronously (-EINPROGRESS):
  * the *_post() functions then run from the crypto completion (softirq).
@@ -26,7 +27,6 @@
 #include <linux/netdevice.h>
 #include <linux/skbuff.h>
 #include <linux/string.h>
-#include <net/gro_cells.h>
 #include <net/ip.h>
 #include <net/netfilter/nf_conntrack.h>
 
@@ -38,6 +38,7 @@
 #include "ovpnstruct.h"
 #include "peer.h"
 #include "proto.h"
+#include "rx.h"
 #include "socket.h"
 #include "stats.h"
 #include "tcp.h"
@@ -94,11 +95,18 @@ static bool ovpn_tx_is_ip(struct sk_buff *skb)
 	return false;
 }
 
-/*
- * Second half of RX: count, float, deliver. Consumes the packet and the
- * peer reference in its control block.
+/**
+ * ovpn_rx_deliver - count, float and deliver a decrypted packet
+ * @napi: the receive pipeline's NAPI context that delivers it
+ * @skb: the packet; consumed with the peer reference in its control block
+ * @err: the result of its decryption: 0, or the negative errno that says
+ *	why it is dropped
+ *
+ * Called in the order the packets arrived (rx.c).
+ *
+ * Context: softirq (NAPI poll).
  */
-static void ovpn_decrypt_post(struct sk_buff *skb, int err)
+void ovpn_rx_deliver(struct napi_struct *napi, struct sk_buff *skb, int err)
 {
 	struct ovpn_peer *peer = ovpn_skb_cb(skb)->peer;
 	struct ovpn_struct *ovpn = peer->ovpn;
@@ -116,6 +124,12 @@ static void ovpn_decrypt_post(struct sk_buff *skb, int err)
 		case -EEXIST:
 		case -ERANGE:
 			ovpn_rx_drop(ovpn, OVPN_STAT_RX_REPLAY);
+			break;
+		case -ENOKEY:
+			net_dbg_ratelimited("%s: peer %u: no key with id %u\n",
+					    netdev_name(ovpn->dev), peer->id,
+					    skb->data[0] & OVPN_KEY_ID_MASK);
+			ovpn_rx_drop(ovpn, OVPN_STAT_RX_NO_KEY);
 			break;
 		default:
 			dev_core_stats_rx_dropped_inc(ovpn->dev);
@@ -154,6 +168,11 @@ static void ovpn_decrypt_post(struct sk_buff *skb, int err)
 		goto drop;
 	}
 
+	if (unlikely(!(ovpn->dev->flags & IFF_UP))) {
+		dev_core_stats_rx_dropped_inc(ovpn->dev);
+		goto drop;
+	}
+
 	/* nothing of the outer packet survives */
 	skb_scrub_packet(skb, true);
 	skb->dev = ovpn->dev;
@@ -168,8 +187,8 @@ static void ovpn_decrypt_post(struct sk_buff *skb, int err)
 
 	ovpn_mss_clamp(peer, skb, OVPN_MSS_RX);
 
-	if (likely(gro_cells_receive(&ovpn->gro_cells, skb) == NET_RX_SUCCESS))
-		dev_sw_netstats_rx_add(ovpn->dev, len);
+	napi_gro_receive(napi, skb);
+	dev_sw_netstats_rx_add(ovpn->dev, len);
 	goto out;
 
 drop:
@@ -178,9 +197,50 @@ out:
 	ovpn_peer_put(peer);
 }
 
-static void ovpn_decrypt_done(struct sk_buff *skb, int err)
+/**
+ * ovpn_rx_discard - drop a packet the receive pipeline will not deliver
+ * @skb: the packet; consumed with the peer reference in its control block
+ *
+ * Counted in the device's rx_dropped.
+ *
+ * Context: any but hard IRQ.
+ */
+void ovpn_rx_discard(struct sk_buff *skb)
 {
-	ovpn_decrypt_post(skb, err);
+	struct ovpn_peer *peer = ovpn_skb_cb(skb)->peer;
+
+	dev_core_stats_rx_dropped_inc(peer->ovpn->dev);
+	kfree_skb(skb);
+	ovpn_peer_put(peer);
+}
+
+/**
+ * ovpn_rx_decrypt - authenticate and decrypt a packet of the pipeline
+ * @skb: the packet, whole, as ovpn_recv() queued it
+ *
+ * With the slot of the packet's key id; the result goes to ovpn_rx_done(),
+ * now or when an asynchronous decryption ends.
+ *
+ * Context: process context (the pipeline's workers) or bottom halves
+ * disabled.
+ */
+void ovpn_rx_decrypt(struct sk_buff *skb)
+{
+	struct ovpn_peer *peer = ovpn_skb_cb(skb)->peer;
+	struct ovpn_crypto_key_slot *ks;
+	int ret;
+
+	ks = ovpn_crypto_key_id_to_slot(&peer->crypto,
+					skb->data[0] & OVPN_KEY_ID_MASK);
+	if (unlikely(!ks)) {
+		ovpn_rx_done(skb, -ENOKEY);
+		return;
+	}
+
+	ret = ovpn_aead_decrypt(ks, skb, ovpn_rx_done);
+	ovpn_crypto_key_slot_put(ks);
+	if (ret != -EINPROGRESS)
+		ovpn_rx_done(skb, ret);
 }
 
 /**
@@ -190,32 +250,19 @@ static void ovpn_decrypt_done(struct sk_buff *skb, int err)
  *	OVPN_DATA_V2_OVERHEAD bytes long with the first
  *	OVPN_OPCODE_SIZE in the linear part; consumed
  *
- * Context: softirq.
+ * The packet goes to the receive pipeline (rx.c), which decrypts it on
+ * any CPU and delivers it in order; if the pipeline is full, it is
+ * dropped and counted in rx_dropped.
+ *
+ * Context: softirq, or process context with bottom halves disabled.
  */
 void ovpn_recv(struct ovpn_peer *peer, struct sk_buff *skb)
 {
-	struct ovpn_crypto_key_slot *ks;
-	u8 key_id = skb->data[0] & OVPN_KEY_ID_MASK;
-	int ret;
-
-	ks = ovpn_crypto_key_id_to_slot(&peer->crypto, key_id);
-	if (unlikely(!ks)) {
-		net_dbg_ratelimited("%s: peer %u: no key with id %u\n",
-				    netdev_name(peer->ovpn->dev), peer->id,
-				    key_id);
-		ovpn_rx_drop(peer->ovpn, OVPN_STAT_RX_NO_KEY);
-		kfree_skb(skb);
-		ovpn_peer_put(peer);
-		return;
-	}
-
 	memset(ovpn_skb_cb(skb), 0, sizeof(struct ovpn_skb_cb));
 	ovpn_skb_cb(skb)->peer = peer;
 
-	ret = ovpn_aead_decrypt(ks, skb, ovpn_decrypt_done);
-	ovpn_crypto_key_slot_put(ks);
-	if (ret != -EINPROGRESS)
-		ovpn_decrypt_post(skb, ret);
+	if (unlikely(ovpn_rx_enqueue(peer->ovpn, skb)))
+		ovpn_rx_discard(skb);
 }
 
 /**

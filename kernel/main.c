@@ -14,7 +14,6 @@
 #include <linux/netdevice.h>
 #include <linux/rcupdate.h>
 #include <linux/workqueue.h>
-#include <net/gro_cells.h>
 #include <net/netlink.h>
 #include <net/rtnetlink.h>
 #include <uapi/linux/ovpn_dco.h>
@@ -27,6 +26,7 @@
 #include "netlink.h"
 #include "ovpnstruct.h"
 #include "peer.h"
+#include "rx.h"
 #include "stats.h"
 #include "selftest/selftest.h"
 
@@ -49,7 +49,7 @@ static int ovpn_net_init(struct net_device *dev)
 	if (err)
 		goto err_tstats;
 
-	err = gro_cells_init(&ovpn->gro_cells, dev);
+	err = ovpn_rx_init(ovpn);
 	if (err)
 		goto err_stats;
 
@@ -61,7 +61,7 @@ static int ovpn_net_init(struct net_device *dev)
 	return 0;
 
 err_gro:
-	gro_cells_destroy(&ovpn->gro_cells);
+	ovpn_rx_destroy(ovpn);
 err_stats:
 	ovpn_stats_free(ovpn);
 err_tstats:
@@ -80,13 +80,13 @@ static void ovpn_struct_teardown(struct ovpn_struct *ovpn)
 	ovpn_nl_unregister_listener(ovpn);
 }
 
-/* RTNL held; the device is down and no RX path can reach GRO any more */
+/* RTNL held; the device is down and dying: no packet enters the pipeline */
 static void ovpn_net_uninit(struct net_device *dev)
 {
 	struct ovpn_struct *ovpn = netdev_priv(dev);
 
 	ovpn_struct_teardown(ovpn);
-	gro_cells_destroy(&ovpn->gro_cells);
+	ovpn_rx_destroy(ovpn);
 }
 
 static int ovpn_net_open(struct net_device *dev)
@@ -311,6 +311,10 @@ static int __init ovpn_init(void)
 	if (err)
 		return err;
 
+	err = ovpn_rx_wq_init();
+	if (err)
+		goto err_cache;
+
 	for (i = 0; i < ARRAY_SIZE(ovpn_link_kinds); i++) {
 		err = rtnl_link_register(ovpn_link_kinds[i]);
 		if (err) {
@@ -329,6 +333,8 @@ static int __init ovpn_init(void)
 err_link:
 	while (i--)
 		rtnl_link_unregister(ovpn_link_kinds[i]);
+	ovpn_rx_wq_destroy();
+err_cache:
 	ovpn_peer_cache_destroy();
 	return err;
 }
@@ -344,6 +350,8 @@ static void __exit ovpn_cleanup(void)
 	while (i--)
 		rtnl_link_unregister(ovpn_link_kinds[i]);
 	ovpn_nl_unregister();
+	/* every device is gone, with its receive pipeline */
+	ovpn_rx_wq_destroy();
 	/* the RCU callbacks that free peers, sockets and listeners */
 	rcu_barrier();
 	ovpn_peer_cache_destroy();

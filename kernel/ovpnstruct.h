@@ -12,7 +12,8 @@
 #include <linux/types.h>
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
-#include <net/gro_cells.h>
+
+#include "rx.h"
 
 struct net_device;
 struct ovpn_dev_stats;
@@ -59,7 +60,8 @@ struct ovpn_peer_table {
  * @keepalive_at: jiffies, see @keepalive_armed
  * @peer: P2P mode: the one peer (RCU; writers hold @lock)
  * @peers: MP mode: the peer tables; NULL in P2P mode
- * @gro_cells: RX delivery to the stack, with GRO
+ * @rx: the receive pipeline: decryption on every CPU, delivery in order
+ *	(rx.c)
  * @stats: per-CPU reason counters (stats.h)
  * @keepalive_work: sends keepalive pings and expires silent peers, for
  *	every peer of the device
@@ -81,7 +83,7 @@ struct ovpn_struct {
 	unsigned long keepalive_at;
 	struct ovpn_peer __rcu *peer;
 	struct ovpn_peer_table *peers;
-	struct gro_cells gro_cells;
+	struct ovpn_rx rx;
 	struct ovpn_dev_stats __percpu *stats;
 	struct delayed_work keepalive_work;
 	struct ovpn_nl_listener __rcu *listener;

@@ -56,7 +56,7 @@ from ..netlink.dco import OvpnClient
 from ..openvpn import daemon, program
 from ..proto.consts import DCO_V2
 from ..proto.wire import Cipher, keydir
-from . import ftrace_profile, scale
+from . import ftrace_profile, rxload, scale
 from . import run as bench
 
 TUNNEL_MTU = 1420
@@ -540,11 +540,16 @@ def has_upstream_ovpn() -> bool:
 # ---------------------------------------------------------------- measuring
 
 
-def sample(t: Target, metric: str, seconds: float) -> float:
-    """One iperf3 run of ``metric`` over ``t``: Mbit/s received (TCP) or datagrams/s received (UDP)."""
+def sample(t: Target, metric: str, seconds: float, rate_pps: int | None = None) -> float:
+    """One iperf3 run of ``metric`` over ``t``: Mbit/s received (TCP) or datagrams/s received (UDP).
+
+    ``rate_pps``: the UDP flood offered at that rate, not as fast as the sender can.
+    """
     cpus = END_CPUS if can_steer() else None
     if metric == "udp64":
-        report = traffic.iperf3(t.server_ns, t.client_ns, t.addr, seconds=seconds, udp_length=UDP_LENGTH, cpus=cpus)
+        report = traffic.iperf3(
+            t.server_ns, t.client_ns, t.addr, seconds=seconds, udp_length=UDP_LENGTH, cpus=cpus, rate_pps=rate_pps
+        )
         return traffic.received_pps(report)
     streams = 4 if metric == "tcp4" else 1
     report = traffic.iperf3(t.server_ns, t.client_ns, t.addr, seconds=seconds, streams=streams, cpus=cpus)
@@ -670,15 +675,41 @@ def measure(todo: list[Setup], rows: list[bench.Row], args: argparse.Namespace, 
             if s.target is None:
                 continue
             for m in bench.METRICS:
-                try:
-                    value: float | None = sample(s.target, m.key, args.seconds)
-                except Exception as exc:  # noqa: BLE001 - a failed sample is recorded as such
-                    value = None
-                    s.row.error = f"{m.key} run {run + 1}: {exc}".splitlines()[0][:300]
-                s.row.metrics[m.key].samples.append(value)
+                value = sample_into(s, run, m.key, args.seconds)
                 shown = "failed" if value is None else f"{value / m.scale:.1f} {m.shown_unit}"
                 print(f"bench: run {run + 1}/{args.runs} {s.row.label}: {m.title}: {shown}", flush=True)
+            if s.row.setup in rxload.SETUPS:
+                for pps in rxload.LADDER_PPS:
+                    value = sample_into(s, run, "udp64", args.seconds, rate_pps=pps)
+                    shown = "failed" if value is None else f"{value / 1000:.2f} kpps"
+                    print(f"bench: run {run + 1}/{args.runs} {s.row.label}: UDP 64 B at {pps} pps: {shown}", flush=True)
             write(args.out, rows, args, mp, complete=False)
+
+
+def sample_into(s: Setup, run: int, metric: str, seconds: float, rate_pps: int | None = None) -> float | None:
+    """One sample of ``metric`` over ``s``, appended to its row (None if it failed).
+
+    Offered at ``rate_pps``, it goes to its rxload ladder series; a TCP 1-stream sample of an
+    rxload setup also records each vCPU's busy share.
+    """
+    key = metric if rate_pps is None else rxload.ladder_key(rate_pps)
+    busy: dict[int, float] = {}
+    assert s.target is not None
+    target = s.target
+    value: float | None
+    try:
+        if metric == "tcp1" and s.row.setup in rxload.SETUPS:
+            value, busy = rxload.with_busy(lambda: sample(target, metric, seconds))
+        else:
+            value = sample(target, metric, seconds, rate_pps)
+    except Exception as exc:  # noqa: BLE001 - a failed sample is recorded as such
+        value = None
+        s.row.error = f"{key} run {run + 1}: {exc}".splitlines()[0][:300]
+    s.row.metrics.setdefault(key, bench.Series("pps" if rate_pps else "Mbit/s")).samples.append(value)
+    for cpu in rxload.CPUS:
+        if cpu in busy:
+            s.row.metrics.setdefault(rxload.busy_key(cpu), bench.Series("share")).samples.append(busy[cpu])
+    return value
 
 
 def close(todo: list[Setup]) -> None:

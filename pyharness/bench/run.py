@@ -33,6 +33,7 @@ from typing import Any
 
 from ..vm import paths
 from ..vm.kernels import Kernel
+from . import rxload
 
 SCHEMA = 1
 RESULTS = paths.REPO / "bench" / "results.json"
@@ -59,6 +60,11 @@ METRICS = (
 )
 METRIC_KEYS = tuple(m.key for m in METRICS)
 WIREGUARD = "wireguard"
+RXLOAD_NOTE = (
+    "busy share of each vCPU during the TCP 1-stream runs, from /proc/stat; the 64-byte flood "
+    "received at rising offered rates, kpps, median of the runs; falls: the unlimited flood "
+    f"received less than {rxload.FALL_TOLERANCE:.0%} of the best offered rate"
+)
 VETH = "veth"
 MP_ONE = "mp-1"
 NO_RPS = "no-rps"  # suffix of the setups measured without RPS on the underlay
@@ -417,8 +423,12 @@ def summary(run: Run) -> list[str]:
 
 
 def report(run: Run) -> str:
-    """Heading, table and summary of a run, as Markdown."""
-    return "\n".join([f"**{heading(run)}**", "", table(run), "", *(f"- {s}" for s in summary(run))])
+    """Heading, table and summary of a run, as Markdown; then the receive-under-load table, if measured."""
+    lines = [f"**{heading(run)}**", "", table(run), "", *(f"- {s}" for s in summary(run) + rxload.summary(run))]
+    under_load = rxload.table(run)
+    if under_load:
+        lines += ["", f"Receive under load ({RXLOAD_NOTE}):", "", under_load]
+    return "\n".join(lines)
 
 
 # ---------------------------------------------------------------- README and chart

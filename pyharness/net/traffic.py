@@ -52,13 +52,16 @@ def iperf3(
     port: int = 5201,
     udp_length: int | None = None,
     cpus: tuple[int, int] | None = None,
+    rate_pps: int | None = None,
 ) -> dict[str, Any]:
     """One iperf3 run from ``client_ns`` to a one-shot server in ``server_ns``; iperf3's JSON report.
 
     TCP by default; ``udp_length`` makes it UDP datagrams of that many bytes, sent as fast as
-    the sender can (``-b 0``). ``cpus`` pins the client and the server to those CPUs (``-A``).
+    the sender can (``-b 0``) or at ``rate_pps`` datagrams/s. ``cpus`` pins the client and the
+    server to those CPUs (``-A``).
     """
-    udp = [] if udp_length is None else ["-u", "-l", str(udp_length), "-b", "0"]
+    rate = "0" if rate_pps is None or udp_length is None else str(rate_pps * udp_length * 8)
+    udp = [] if udp_length is None else ["-u", "-l", str(udp_length), "-b", rate]
     pin_client, pin_server = ([], []) if cpus is None else (["-A", str(cpus[0])], ["-A", str(cpus[1])])
     srv = subprocess.Popen(
         ["ip", "netns", "exec", server_ns, "iperf3", "-s", "-1", "-B", server_addr, "-p", str(port), *pin_server],

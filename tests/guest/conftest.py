@@ -141,7 +141,7 @@ def wire() -> Iterator[Callable[..., topo.WirePair]]:
     process pinned to one CPU meanwhile.
 
     Tests of these setups check what arrives, in order. The stack keeps the order of packets
-    received on one CPU (veth backlog, then our GRO cell, are per CPU); packets this process
+    received on one CPU (veth backlog, then the receive pipeline's cell, are per CPU); packets this process
     sends after migrating to another CPU may overtake the earlier ones, with or without
     ovpn-dco.
     """

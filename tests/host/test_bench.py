@@ -322,7 +322,7 @@ def test_samples_pin_iperf3_client_and_server_to_their_ends(monkeypatch):
     assert calls == [{"seconds": 2.0, "streams": 4, "cpus": (0, 1)}]
     monkeypatch.setattr(bench_guest.os, "cpu_count", lambda: 1)
     bench_guest.sample(t, "udp64", 2.0)
-    assert calls[1] == {"seconds": 2.0, "udp_length": 64, "cpus": None}
+    assert calls[1] == {"seconds": 2.0, "udp_length": 64, "cpus": None, "rate_pps": None}
 
 
 def test_lookup_times_floods_each_way_and_keeps_the_means(monkeypatch):
