@@ -11,12 +11,17 @@
  *
  *  1. ovpn_rx_enqueue() (softirq, the arrival CPU) appends the packet to
  *     that CPU's cell, a queue in arrival order, and to the device's ring,
- *     then queues a worker on the next online CPU, round robin.
- *  2. ovpn_rx_work() (process context, every online CPU) takes packets from
- *     the ring and decrypts them (io.c: ovpn_rx_decrypt()); the result goes
- *     into the packet's control block (ovpn_rx_done()) and the packet's
- *     cell is scheduled. Workers are ordinary kernel threads: the scheduler
- *     shares the CPU between them and the receiving application.
+ *     then queues the worker of the arrival CPU - or, when the cell has
+ *     more than OVPN_RX_SPREAD packets waiting, of the next online CPU in
+ *     turn: a stream the arrival CPU keeps up with stays there, the excess
+ *     of a burst or a flood goes to every CPU.
+ *  2. ovpn_rx_work() (process context) takes packets from the ring and
+ *     decrypts them (io.c: ovpn_rx_decrypt()), OVPN_RX_BATCH at a time with
+ *     bottom halves disabled; each result goes into the packet's control
+ *     block (ovpn_rx_done()) and the packet's cell is scheduled, so that a
+ *     batch is delivered by one poll and GRO sees it whole. Workers are
+ *     ordinary kernel threads: the scheduler shares the CPU between them
+ *     and the receiving application.
  *  3. The cell's NAPI poll (ovpn_rx_poll(), softirq, on the CPU that
  *     scheduled it) delivers from the head of the queue for as long as the
  *     head is decrypted, at most its budget per poll (io.c:

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from ..guest import module
+from ..guest import module, timing
 from ..netlink import genl, rtnl
 
 SCALE_ENV = "OVPN_DCO_RACES_SCALE"
@@ -256,8 +256,12 @@ def kmemleak_reports() -> list[str]:
 
 
 def wait_clean(before: Snapshot, timeout: float = 30) -> tuple[list[str], Snapshot]:
-    """Poll until nothing leaks compared with ``before`` (RCU callbacks, netns cleanup are async)."""
-    deadline = time.monotonic() + timeout
+    """Poll until nothing leaks compared with ``before`` (RCU callbacks, netns cleanup are async).
+
+    ``timeout`` is a stock kernel's: a debug kernel's namespace cleanup (KASAN, lockdep) takes
+    longer, so the wait is scaled to the running kernel (pyharness.guest.timing).
+    """
+    deadline = time.monotonic() + timing.scaled(timeout)
     while True:
         after = snapshot()
         found = leaks(before, after)

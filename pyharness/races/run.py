@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import plugin
+from ..guest import timing
 from ..matrix import resolve
 from ..vm import build, paths, vng
 from . import guest as races
@@ -30,8 +31,11 @@ RESULTS = paths.REPO / "figures" / "races.json"
 TESTS = "tests/guest/test_races.py"
 
 
-def guest_command(module: Path, debug_module: Path, rundir: Path, scale: int, pytest_args: list[str]) -> str:
+def guest_command(
+    module: Path, debug_module: Path, rundir: Path, scale: int, pytest_args: list[str], slowdown: float = 1.0
+) -> str:
     env = {
+        timing.SLOWDOWN_ENV: str(slowdown),
         plugin.GUEST_ENV: "1",
         plugin.MODULE_ENV: str(module),
         plugin.DEBUG_MODULE_ENV: str(debug_module),
@@ -69,7 +73,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make races", description=__doc__.split("\n\n")[0])
     parser.add_argument("--kernel", default=None, help="kernel to boot (default: Debian 12's 6.1)")
     parser.add_argument("--scale", type=int, default=10, help="times the default iteration counts")
-    parser.add_argument("--timeout", type=float, default=3600.0, help="seconds the guest run may take")
+    parser.add_argument(
+        "--timeout", type=float, default=3600.0, help="seconds the guest run may take (a stock kernel's; scaled)"
+    )
     args, pytest_args = parser.parse_known_args(argv)
     kernel = resolve.select(args.kernel)
     module = build.build(kernel)
@@ -79,8 +85,8 @@ def main(argv: list[str] | None = None) -> int:
         guest = vng.GuestVM(kernel, rwdirs=[rundir])
         print(f"races: {kernel.release}, scale {args.scale}", flush=True)
         run = guest.run(
-            guest_command(module.module, debug.module, rundir, args.scale, pytest_args),
-            timeout=args.timeout,
+            guest_command(module.module, debug.module, rundir, args.scale, pytest_args, kernel.slowdown),
+            timeout=args.timeout * kernel.slowdown,
             on_output=lambda line: print(f"[guest] {line}", flush=True),
         )
         path = rundir / "races.jsonl"

@@ -14,6 +14,26 @@ def test_guest_command_passes_scale_and_figures_file(tmp_path: Path):
     assert f"{races.SCALE_ENV}=20" in cmd
     assert f"{races.JSON_ENV}={tmp_path / 'races.jsonl'}" in cmd
     assert cmd.endswith(f"{races_run.TESTS} -k flood")
+    assert "OVPN_DCO_SLOWDOWN=1.0" in cmd  # a stock kernel's
+
+
+def test_guest_command_tells_the_guest_how_slow_the_kernel_is(tmp_path: Path):
+    cmd = races_run.guest_command(Path("/m/ovpn-dco.ko"), Path("/d/ovpn-dco.ko"), tmp_path, 1, [], slowdown=4.0)
+    assert "OVPN_DCO_SLOWDOWN=4.0" in cmd
+
+
+def test_wait_clean_waits_longer_on_a_slow_kernel(monkeypatch):
+    clock = iter(range(0, 1000, 10))
+    monkeypatch.setattr(races.time, "monotonic", lambda: next(clock))
+    monkeypatch.setattr(races.time, "sleep", lambda s: None)
+    monkeypatch.setattr(races, "kmemleak_reports", lambda: [])
+    polls = []
+    monkeypatch.setattr(races, "snapshot", lambda: polls.append(1) or "after")
+    monkeypatch.setattr(races, "leaks", lambda before, after: ["slab net_namespace: 0 -> 1 objects"])
+    monkeypatch.setenv("OVPN_DCO_SLOWDOWN", "4")
+    found, _ = races.wait_clean("before", timeout=30)  # type: ignore[arg-type]
+    assert found == ["slab net_namespace: 0 -> 1 objects"]
+    assert len(polls) == 13  # 120 s at 10 s a poll, then one more: 4 x 30 s
 
 
 def test_table_has_one_row_per_race_with_its_figures():
