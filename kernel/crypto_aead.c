@@ -309,8 +309,9 @@ int ovpn_aead_encrypt(struct ovpn_crypto_key_slot *ks, u32 peer_id,
 }
 
 /*
- * After the transform: the replay check, only for an authentic packet,
- * then the header goes. Returns the result of ovpn_aead_decrypt().
+ * After the transform: for an authentic packet, its packet id goes to the
+ * caller (the replay check is the caller's, in arrival order), then the
+ * header goes. Returns the result of ovpn_aead_decrypt().
  */
 static int ovpn_aead_decrypt_finish(struct ovpn_crypto_key_slot *ks,
 				    struct sk_buff *skb, u32 pktid, int err)
@@ -318,10 +319,7 @@ static int ovpn_aead_decrypt_finish(struct ovpn_crypto_key_slot *ks,
 	if (unlikely(err))
 		return err;
 
-	err = ovpn_pktid_recv(&ks->pid_recv, pktid);
-	if (unlikely(err))
-		return err;
-
+	ovpn_skb_cb(skb)->rx_pktid = pktid;
 	/* in the linear part: see ovpn_aead_decrypt() */
 	__skb_pull(skb, OVPN_DATA_V2_OVERHEAD);
 	/* any checksum the device computed was over the ciphertext */
@@ -369,18 +367,19 @@ static int ovpn_chachapoly_decrypt_skb(struct ovpn_crypto_key_slot *ks,
  * @done: called when the decryption ends, if it goes asynchronous
  *
  * Decrypts in place (making the packet writable first). Only once the tag
- * proved the packet authentic is its packet id checked against, and
- * recorded in, the replay window of @ks. Then the header goes: at the end
- * skb->data is the plaintext, skb->ip_summed CHECKSUM_NONE.
+ * proved the packet authentic is its packet id handed to the caller, in
+ * ovpn_skb_cb(skb)->rx_pktid, for the replay check (ovpn_pktid_recv() on
+ * the replay window of @ks), which the caller makes in the order the
+ * packets arrived. Then the header goes: at the end skb->data is the
+ * plaintext, skb->ip_summed CHECKSUM_NONE.
  *
  * Context: softirq or process context, bottom halves disabled or not.
  * Return: 0 when done; -EINPROGRESS when the decryption continues
  * asynchronously: @done then receives @skb and the result, and owns @skb;
  * otherwise a negative errno, with @done not called and @skb (its content
  * undefined) left to the caller: -EBADMSG when authentication failed,
- * -EINVAL (packet id 0, or a packet shorter than OVPN_DATA_V2_OVERHEAD),
- * -EEXIST (replay) or -ERANGE (older than the window) from the replay
- * check, -ENOMEM, or an error of the transform.
+ * -EINVAL (a packet shorter than OVPN_DATA_V2_OVERHEAD), -ENOMEM, or an
+ * error of the transform.
  */
 int ovpn_aead_decrypt(struct ovpn_crypto_key_slot *ks, struct sk_buff *skb,
 		      ovpn_crypto_done_t done)

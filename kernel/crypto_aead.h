@@ -50,14 +50,20 @@ struct ovpn_rx_cell;
  *	crypto_aead.c
  * @cell: RX: the cell of the receive pipeline that delivers the packet
  *	(rx.c)
+ * @rx_ks: RX: the key slot of the packet's key id when it arrived,
+ *	referenced until its decryption ends
  * @rx_result: RX: the result of the decryption, or pending; rx.c's
+ * @rx_pktid: RX: the packet id of an authentic packet, for the replay
+ *	check; set by ovpn_aead_decrypt()
  */
 struct ovpn_skb_cb {
 	struct ovpn_peer *peer;
 	struct ovpn_crypto_key_slot *ks;
 	void *ctx;
 	struct ovpn_rx_cell *cell;
+	struct ovpn_crypto_key_slot *rx_ks;
 	int rx_result;
+	u32 rx_pktid;
 };
 
 static_assert(sizeof(struct ovpn_skb_cb) <= sizeof_field(struct sk_buff, cb));

@@ -37,6 +37,7 @@
 #include "mss.h"
 #include "ovpnstruct.h"
 #include "peer.h"
+#include "pktid.h"
 #include "proto.h"
 #include "rx.h"
 #include "socket.h"
@@ -102,16 +103,24 @@ static bool ovpn_tx_is_ip(struct sk_buff *skb)
  * @err: the result of its decryption: 0, or the negative errno that says
  *	why it is dropped
  *
- * Called in the order the packets arrived (rx.c).
+ * Called in the order the packets arrived (rx.c): an authentic packet's id
+ * is checked against the replay window here, in that order. Releases the
+ * packet's key slot.
  *
  * Context: softirq (NAPI poll).
  */
 void ovpn_rx_deliver(struct napi_struct *napi, struct sk_buff *skb, int err)
 {
+	struct ovpn_crypto_key_slot *ks = ovpn_skb_cb(skb)->rx_ks;
 	struct ovpn_peer *peer = ovpn_skb_cb(skb)->peer;
 	struct ovpn_struct *ovpn = peer->ovpn;
 	unsigned int len;
 	__be16 proto;
+
+	/* authentic: the replay window sees the packets in arrival order */
+	if (likely(!err))
+		err = ovpn_pktid_recv(&ks->pid_recv, ovpn_skb_cb(skb)->rx_pktid);
+	ovpn_crypto_key_slot_put(ks);
 
 	if (unlikely(err)) {
 		switch (err) {
@@ -124,12 +133,6 @@ void ovpn_rx_deliver(struct napi_struct *napi, struct sk_buff *skb, int err)
 		case -EEXIST:
 		case -ERANGE:
 			ovpn_rx_drop(ovpn, OVPN_STAT_RX_REPLAY);
-			break;
-		case -ENOKEY:
-			net_dbg_ratelimited("%s: peer %u: no key with id %u\n",
-					    netdev_name(ovpn->dev), peer->id,
-					    skb->data[0] & OVPN_KEY_ID_MASK);
-			ovpn_rx_drop(ovpn, OVPN_STAT_RX_NO_KEY);
 			break;
 		default:
 			dev_core_stats_rx_dropped_inc(ovpn->dev);
@@ -199,7 +202,8 @@ out:
 
 /**
  * ovpn_rx_discard - drop a packet the receive pipeline will not deliver
- * @skb: the packet; consumed with the peer reference in its control block
+ * @skb: the packet; consumed with the peer and key slot references in its
+ *	control block
  *
  * Counted in the device's rx_dropped.
  *
@@ -209,6 +213,7 @@ void ovpn_rx_discard(struct sk_buff *skb)
 {
 	struct ovpn_peer *peer = ovpn_skb_cb(skb)->peer;
 
+	ovpn_crypto_key_slot_put(ovpn_skb_cb(skb)->rx_ks);
 	dev_core_stats_rx_dropped_inc(peer->ovpn->dev);
 	kfree_skb(skb);
 	ovpn_peer_put(peer);
@@ -218,27 +223,18 @@ void ovpn_rx_discard(struct sk_buff *skb)
  * ovpn_rx_decrypt - authenticate and decrypt a packet of the pipeline
  * @skb: the packet, whole, as ovpn_recv() queued it
  *
- * With the slot of the packet's key id; the result goes to ovpn_rx_done(),
- * now or when an asynchronous decryption ends.
+ * With the key slot the packet found when it arrived; the result goes to
+ * ovpn_rx_done(), now or when an asynchronous decryption ends.
  *
  * Context: process context (the pipeline's workers) or bottom halves
  * disabled.
  */
 void ovpn_rx_decrypt(struct sk_buff *skb)
 {
-	struct ovpn_peer *peer = ovpn_skb_cb(skb)->peer;
-	struct ovpn_crypto_key_slot *ks;
 	int ret;
 
-	ks = ovpn_crypto_key_id_to_slot(&peer->crypto,
-					skb->data[0] & OVPN_KEY_ID_MASK);
-	if (unlikely(!ks)) {
-		ovpn_rx_done(skb, -ENOKEY);
-		return;
-	}
-
-	ret = ovpn_aead_decrypt(ks, skb, ovpn_rx_done);
-	ovpn_crypto_key_slot_put(ks);
+	/* the packet keeps its key slot until delivered: the replay window */
+	ret = ovpn_aead_decrypt(ovpn_skb_cb(skb)->rx_ks, skb, ovpn_rx_done);
 	if (ret != -EINPROGRESS)
 		ovpn_rx_done(skb, ret);
 }
@@ -250,16 +246,35 @@ void ovpn_rx_decrypt(struct sk_buff *skb)
  *	OVPN_DATA_V2_OVERHEAD bytes long with the first
  *	OVPN_OPCODE_SIZE in the linear part; consumed
  *
- * The packet goes to the receive pipeline (rx.c), which decrypts it on
- * any CPU and delivers it in order; if the pipeline is full, it is
- * dropped and counted in rx_dropped.
+ * The key slot of the packet's key id is taken now, so that a key deleted
+ * or swapped while the packet waits still decrypts it. The packet then
+ * goes to the receive pipeline (rx.c), which decrypts it on any CPU and
+ * delivers it in order; if the pipeline is full, it is dropped and counted
+ * in rx_dropped.
  *
  * Context: softirq, or process context with bottom halves disabled.
  */
 void ovpn_recv(struct ovpn_peer *peer, struct sk_buff *skb)
 {
+	struct ovpn_crypto_key_slot *ks;
+	u8 key_id = skb->data[0] & OVPN_KEY_ID_MASK;
+
+	ks = ovpn_crypto_key_id_to_slot(&peer->crypto, key_id);
+	if (unlikely(!ks)) {
+		net_dbg_ratelimited("%s: peer %u: no key with id %u\n",
+				    netdev_name(peer->ovpn->dev), peer->id,
+				    key_id);
+		ovpn_rx_drop(peer->ovpn, OVPN_STAT_RX_NO_KEY);
+		kfree_skb(skb);
+		ovpn_peer_put(peer);
+		return;
+	}
+
 	memset(ovpn_skb_cb(skb), 0, sizeof(struct ovpn_skb_cb));
 	ovpn_skb_cb(skb)->peer = peer;
+	ovpn_skb_cb(skb)->rx_ks = ks;
+	/* it may be delivered after the peer's socket went */
+	ovpn_mss_note_transport(peer);
 
 	if (unlikely(ovpn_rx_enqueue(peer->ovpn, skb)))
 		ovpn_rx_discard(skb);

@@ -22,6 +22,7 @@
  * first carry no TCP header and pass too. mssfix 0 turns clamping off.
  */
 
+#include <linux/bits.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/moduleparam.h>
@@ -84,8 +85,14 @@ module_param_cb(mssfix, &ovpn_mssfix_param_ops, &ovpn_mssfix_default, 0644);
 MODULE_PARM_DESC(mssfix,
 		 "mssfix of new devices: largest outer packet a clamped TCP MSS allows (default 1492; 0 off; else at least 576)");
 
+/* peer->mss_outer: set, and the transport's facts */
+#define OVPN_MSS_OUTER_SET	BIT(0)
+#define OVPN_MSS_OUTER_TCP	BIT(1)
+#define OVPN_MSS_OUTER_IPV6	BIT(2)
+
 /* whether the peer's packets travel in IPv6, and over TCP; false if gone */
-static bool ovpn_mss_transport(struct ovpn_peer *peer, bool *ipv6, bool *tcp)
+static bool ovpn_mss_transport_now(struct ovpn_peer *peer, bool *ipv6,
+				   bool *tcp)
 {
 	const struct ovpn_socket *osock;
 	const struct ovpn_bind *bind;
@@ -111,6 +118,47 @@ static bool ovpn_mss_transport(struct ovpn_peer *peer, bool *ipv6, bool *tcp)
 out:
 	rcu_read_unlock();
 	return ret;
+}
+
+/**
+ * ovpn_mss_note_transport - remember the transport of a packet received
+ * @peer: the peer the packet came from
+ *
+ * A received packet is delivered (and clamped) later than it arrived (the
+ * receive pipeline, rx.c), possibly after its peer's socket went: the
+ * clamp then uses the transport noted here.
+ *
+ * Context: softirq or bottom halves disabled.
+ */
+void ovpn_mss_note_transport(struct ovpn_peer *peer)
+{
+	bool ipv6, tcp;
+	u8 outer;
+
+	if (!ovpn_mss_transport_now(peer, &ipv6, &tcp))
+		return;
+
+	outer = OVPN_MSS_OUTER_SET | (tcp ? OVPN_MSS_OUTER_TCP : 0) |
+		(ipv6 ? OVPN_MSS_OUTER_IPV6 : 0);
+	if (READ_ONCE(peer->mss_outer) != outer)
+		WRITE_ONCE(peer->mss_outer, outer);
+}
+
+/* the transport now, else the last one a packet arrived on; false if none */
+static bool ovpn_mss_transport(struct ovpn_peer *peer, bool *ipv6, bool *tcp)
+{
+	u8 outer;
+
+	if (ovpn_mss_transport_now(peer, ipv6, tcp))
+		return true;
+
+	outer = READ_ONCE(peer->mss_outer);
+	if (!(outer & OVPN_MSS_OUTER_SET))
+		return false;
+
+	*tcp = outer & OVPN_MSS_OUTER_TCP;
+	*ipv6 = outer & OVPN_MSS_OUTER_IPV6;
+	return true;
 }
 
 /*

@@ -29,6 +29,7 @@ enum ovpn_mss_dir {
 extern unsigned short ovpn_mssfix_default;
 
 bool ovpn_mssfix_valid(unsigned int mssfix);
+void ovpn_mss_note_transport(struct ovpn_peer *peer);
 void ovpn_mss_clamp(struct ovpn_peer *peer, struct sk_buff *skb,
 		    enum ovpn_mss_dir dir);
 

@@ -30,13 +30,15 @@
  * A peer's packets arrive on one CPU (the NIC hashes the outer flow; a TCP
  * stream is read in order), so delivering each cell in order delivers each
  * peer's packets in the order they came, however the decryptions end. The
- * replay window takes the ids in the order the decryptions end; it is 2048
- * packets wide, the ring is as long as the cells.
+ * replay check is made there too, at delivery (io.c), so that the replay
+ * window sees each peer's packet ids in arrival order, as without the
+ * pipeline.
  *
  * Memory: per device, a ring of OVPN_RX_RING_SIZE pointers and a cell and a
  * worker per possible CPU; nothing per peer. A packet is dropped (counted
  * in rx_dropped) when its cell holds OVPN_RX_CELL_MAX packets or the ring
- * is full: the pipeline never holds more than that.
+ * is full: the pipeline never holds more than that. A packet holds its peer
+ * and its key slot (taken on arrival, io.c: ovpn_recv()) until decrypted.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -167,8 +169,9 @@ static int ovpn_rx_next_cpu(struct ovpn_rx *rx)
  *
  * Context: softirq, or process context with bottom halves disabled.
  * Return: 0 if the pipeline took @skb (from here on it is decrypted and
- * delivered, or dropped and counted, in order); -ENOBUFS if its cell is
- * full or -ENODEV if the device is going away: @skb is then the caller's.
+ * delivered, or dropped and counted, in order); -ENOBUFS if its cell or the
+ * ring is full or -ENODEV if the device is going away: @skb is then the
+ * caller's.
  */
 int ovpn_rx_enqueue(struct ovpn_struct *ovpn, struct sk_buff *skb)
 {
@@ -199,8 +202,11 @@ int ovpn_rx_enqueue(struct ovpn_struct *ovpn, struct sk_buff *skb)
 	spin_unlock(&cell->queue.lock);
 
 	if (unlikely(ptr_ring_produce(&rx->ring, skb))) {
-		/* in the cell already: it is dropped there, in its turn */
-		ovpn_rx_done(skb, -ENOBUFS);
+		/* still pending, so no poll took it: the caller drops it */
+		spin_lock(&cell->queue.lock);
+		__skb_unlink(skb, &cell->queue);
+		spin_unlock(&cell->queue.lock);
+		ret = -ENOBUFS;
 		goto out;
 	}
 

@@ -15,14 +15,37 @@ module also renders them as a table and summary lines for the README.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
-
-if TYPE_CHECKING:
-    from .run import Row, Run
+from typing import Protocol, TypeVar
 
 T = TypeVar("T")
+
+
+class Series(Protocol):
+    """What this module reads of pyharness.bench.run.Series (not imported: run imports this module)."""
+
+    @property
+    def median(self) -> float | None: ...
+
+
+class Row(Protocol):
+    """What this module reads of pyharness.bench.run.Row."""
+
+    label: str
+
+    @property
+    def metrics(self) -> Mapping[str, Series]: ...
+
+
+class Run(Protocol):
+    """What this module reads of pyharness.bench.run.Run."""
+
+    @property
+    def rows(self) -> Sequence[Row]: ...
+
+    def row(self, setup: str) -> Row | None: ...
+
 
 # offered rates of the flood, datagrams/s; the unlimited one is the main table's "udp64"
 LADDER_PPS = (2500, 5000, 10000, 20000)

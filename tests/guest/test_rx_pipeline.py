@@ -59,6 +59,17 @@ def steer(ns: str, cpu: int) -> None:
         netns.run(ns, "sh", "-c", f"echo {1 << cpu:x} > /sys/class/net/{dev}/queues/rx-0/rps_cpus")
 
 
+def warm_up(w, listener: socket.socket, packet: bytes) -> None:
+    """Send the burst's first packet alone and see it arrive.
+
+    The sender's first datagram waits for ARP; datagrams sent while the queue of those waiting
+    is flushed can overtake them on the veth, whatever the receiver does.
+    """
+    w.send_raw(packet)
+    listener.settimeout(5)
+    assert int(listener.recv(100)) == 0
+
+
 def receive_all(listener: socket.socket, expect: int) -> list[int]:
     """The tags of the datagrams the listener gets until ``expect`` arrived or 3 s pass without one."""
     listener.settimeout(3)
@@ -83,10 +94,11 @@ def test_burst_is_decrypted_on_every_cpu_and_delivered_in_order(wire, cipher):
     dropped_before = w.end.stat("rx_dropped")
 
     os.sched_setaffinity(0, {SENDER_CPU})
+    warm_up(w, listener, packets[0])
     with worker_runs() as runs:
-        for pkt in packets:
+        for pkt in packets[1:]:
             w.send_raw(pkt)
-        got = receive_all(listener, BURST)
+        got = [0, *receive_all(listener, BURST - 1)]
 
     assert got == list(range(BURST)), f"{len(got)} delivered: {got[:40]} ... {got[-10:]}"
     assert w.end.stat("rx_packets") - rx_before == BURST
@@ -107,9 +119,10 @@ def test_a_forged_packet_amid_a_burst_is_dropped_in_its_turn(wire):
     failed_before = w.end.ethtool_stats()["rx_auth_failed"]
 
     os.sched_setaffinity(0, {SENDER_CPU})
-    for pkt in packets:
+    warm_up(w, listener, packets[0])
+    for pkt in packets[1:]:
         w.send_raw(pkt)
-    got = receive_all(listener, BURST - 1)
+    got = [0, *receive_all(listener, BURST - 2)]
 
     assert got == [i for i in range(BURST) if i != BURST // 2]
     assert w.end.ethtool_stats()["rx_auth_failed"] - failed_before == 1
