@@ -273,8 +273,6 @@ void ovpn_recv(struct ovpn_peer *peer, struct sk_buff *skb)
 	memset(ovpn_skb_cb(skb), 0, sizeof(struct ovpn_skb_cb));
 	ovpn_skb_cb(skb)->peer = peer;
 	ovpn_skb_cb(skb)->rx_ks = ks;
-	/* it may be delivered after the peer's socket went */
-	ovpn_mss_note_transport(peer);
 
 	if (unlikely(ovpn_rx_enqueue(peer->ovpn, skb)))
 		ovpn_rx_discard(skb);

@@ -121,30 +121,28 @@ out:
 }
 
 /**
- * ovpn_mss_note_transport - remember the transport of a packet received
- * @peer: the peer the packet came from
+ * ovpn_mss_note_transport - remember a peer's transport before its socket goes
+ * @peer: the peer, its socket still attached
  *
  * A received packet is delivered (and clamped) later than it arrived (the
  * receive pipeline, rx.c), possibly after its peer's socket went: the
  * clamp then uses the transport noted here.
  *
- * Context: softirq or bottom halves disabled.
+ * Context: any but hard IRQ.
  */
 void ovpn_mss_note_transport(struct ovpn_peer *peer)
 {
 	bool ipv6, tcp;
-	u8 outer;
 
 	if (!ovpn_mss_transport_now(peer, &ipv6, &tcp))
 		return;
 
-	outer = OVPN_MSS_OUTER_SET | (tcp ? OVPN_MSS_OUTER_TCP : 0) |
-		(ipv6 ? OVPN_MSS_OUTER_IPV6 : 0);
-	if (READ_ONCE(peer->mss_outer) != outer)
-		WRITE_ONCE(peer->mss_outer, outer);
+	WRITE_ONCE(peer->mss_outer, OVPN_MSS_OUTER_SET |
+				    (tcp ? OVPN_MSS_OUTER_TCP : 0) |
+				    (ipv6 ? OVPN_MSS_OUTER_IPV6 : 0));
 }
 
-/* the transport now, else the last one a packet arrived on; false if none */
+/* the transport now, else the one noted as the socket went; false if none */
 static bool ovpn_mss_transport(struct ovpn_peer *peer, bool *ipv6, bool *tcp)
 {
 	u8 outer;

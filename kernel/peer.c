@@ -39,6 +39,7 @@
 
 #include "notify.h"
 #include "ovpnstruct.h"
+#include "mss.h"
 #include "peer.h"
 #include "socket.h"
 
@@ -141,6 +142,8 @@ static void ovpn_peer_finish(struct ovpn_peer *peer, bool notify,
 
 	ovpn_crypto_state_release(&peer->crypto);
 
+	/* packets still in the receive pipeline are clamped with it */
+	ovpn_mss_note_transport(peer);
 	/* only the winner of the claim gets here: no concurrent writer */
 	osock = rcu_replace_pointer(peer->sock, NULL, true);
 	if (osock)

@@ -87,8 +87,8 @@ struct ovpn_bind {
  *	ovpn->lock)
  * @last_sent: jiffies of the last packet sent (READ_ONCE/WRITE_ONCE)
  * @last_recv: jiffies of the last authenticated packet received
- * @mss_outer: the transport of the last packet received (mss.c), for the
- *	MSS clamp of packets delivered after the peer's socket went
+ * @mss_outer: the transport, noted as the socket goes (mss.c), for the MSS
+ *	clamp of packets delivered after that
  * @stats: VPN and LINK counters
  * @rcu: freeing, once the last reference is gone; shares the memory of
  *	@stats, which only holders of a reference touch
