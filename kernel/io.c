@@ -4,10 +4,13 @@
  *
  * TX: ovpn_net_xmit() (bottom halves disabled, lockless) segments GSO
  * packets once, then encrypts each packet inline with the peer's primary
- * key and hands it to the transport. RX: the transport hands over each
- * DATA_V2 packet with a reference on its peer (ovpn_recv(), softirq); the
- * receive pipeline (rx.c) decrypts it on any CPU (ovpn_rx_decrypt()) and
- * delivers it in order through NAPI and GRO (ovpn_rx_deliver()).
+ * key and hands it to the transport: the encrypted segments of a GSO
+ * send together, as trains (train.c), over UDP.
+ *
+ * RX: the transport hands over each DATA_V2 packet with a reference on
+ * its peer (ovpn_recv(), softirq); the receive pipeline (rx.c) decrypts
+ * it on any CPU (ovpn_rx_decrypt()) and delivers it in order through NAPI
+ * and GRO (ovpn_rx_deliver()).
  *
  * Encryption and decryption may complete asynchronously (-EINPROGRESS):
  * the *_post() functions then run from the crypto completion (softirq).
@@ -43,6 +46,7 @@
 #include "socket.h"
 #include "stats.h"
 #include "tcp.h"
+#include "train.h"
 #include "udp.h"
 
 /* the keepalive ping: the whole plaintext of a DATA_V2 packet */
@@ -278,6 +282,20 @@ void ovpn_recv(struct ovpn_peer *peer, struct sk_buff *skb)
 		ovpn_rx_discard(skb);
 }
 
+/* does @peer's transport carry a stream (TCP) rather than datagrams? */
+static bool ovpn_peer_is_tcp(struct ovpn_peer *peer)
+{
+	struct ovpn_socket *osock;
+	bool tcp;
+
+	rcu_read_lock();
+	osock = rcu_dereference(peer->sock);
+	tcp = osock && osock->tcp;
+	rcu_read_unlock();
+
+	return tcp;
+}
+
 /**
  * ovpn_send_transport - hand a ready packet to the peer's transport
  * @peer: the peer
@@ -292,17 +310,26 @@ void ovpn_recv(struct ovpn_peer *peer, struct sk_buff *skb)
  */
 int ovpn_send_transport(struct ovpn_peer *peer, struct sk_buff *skb)
 {
-	struct ovpn_socket *osock;
-	bool tcp;
-
-	rcu_read_lock();
-	osock = rcu_dereference(peer->sock);
-	tcp = osock && osock->tcp;
-	rcu_read_unlock();
-
-	if (tcp)
+	if (ovpn_peer_is_tcp(peer))
 		return ovpn_tcp_send_skb(peer, skb);
 	return ovpn_udp_send_skb(peer, skb);
+}
+
+/* count @packets DATA_V2 packets sent to @peer, @bytes long in all */
+static void ovpn_tx_sent(struct ovpn_peer *peer, unsigned int packets,
+			 unsigned int bytes, bool keepalive)
+{
+	struct ovpn_struct *ovpn = peer->ovpn;
+	unsigned int inner = bytes - packets * OVPN_DATA_V2_OVERHEAD;
+
+	ovpn_peer_stat_add_many(&peer->stats.link_tx, packets, bytes);
+	ovpn_peer_stat_add_many(&peer->stats.vpn_tx, packets, inner);
+	WRITE_ONCE(peer->last_sent, jiffies);
+
+	if (keepalive)
+		ovpn_stats_inc(ovpn, OVPN_STAT_TX_KEEPALIVE);
+	else
+		dev_sw_netstats_tx_add(ovpn->dev, packets, inner);
 }
 
 /*
@@ -334,15 +361,7 @@ static void ovpn_encrypt_post(struct sk_buff *skb, int err, bool keepalive)
 		goto out;
 	}
 
-	ovpn_peer_stat_add(&peer->stats.link_tx, len);
-	ovpn_peer_stat_add(&peer->stats.vpn_tx, len - OVPN_DATA_V2_OVERHEAD);
-	WRITE_ONCE(peer->last_sent, jiffies);
-
-	if (keepalive)
-		ovpn_stats_inc(ovpn, OVPN_STAT_TX_KEEPALIVE);
-	else
-		dev_sw_netstats_tx_add(ovpn->dev, 1,
-				       len - OVPN_DATA_V2_OVERHEAD);
+	ovpn_tx_sent(peer, 1, len, keepalive);
 out:
 	ovpn_peer_put(peer);
 }
@@ -357,18 +376,14 @@ static void ovpn_encrypt_keepalive_done(struct sk_buff *skb, int err)
 	ovpn_encrypt_post(skb, err, true);
 }
 
-/**
- * ovpn_send - encrypt a packet for a peer, then send it
- * @peer: the peer, held by the caller; the packet takes its own reference
- * @skb: one packet (not GSO), the plaintext; consumed
- * @keepalive: @skb is the keepalive ping: counted in tx_keepalive, not in
- *	the device's tstats
- *
- * Every drop is counted in the device's tx_dropped and a reason counter.
- *
- * Context: bottom halves disabled.
+/*
+ * First half of TX: encrypt @skb for @peer. Return: true if @skb is the
+ * DATA_V2 packet, ready, with a peer reference in its control block, for
+ * ovpn_encrypt_post() or a train; false if it is gone (dropped, or its
+ * asynchronous encryption ends in ovpn_encrypt_post()).
  */
-void ovpn_send(struct ovpn_peer *peer, struct sk_buff *skb, bool keepalive)
+static bool ovpn_encrypt(struct ovpn_peer *peer, struct sk_buff *skb,
+			 bool keepalive)
 {
 	struct ovpn_struct *ovpn = peer->ovpn;
 	struct ovpn_crypto_key_slot *ks;
@@ -377,7 +392,7 @@ void ovpn_send(struct ovpn_peer *peer, struct sk_buff *skb, bool keepalive)
 	skb = skb_share_check(skb, GFP_ATOMIC);
 	if (unlikely(!skb)) {
 		ovpn_tx_drop(ovpn, OVPN_STAT_TX_ERRORS);
-		return;
+		return false;
 	}
 
 	/* the checksum must be in the packet before it is encrypted */
@@ -410,12 +425,87 @@ void ovpn_send(struct ovpn_peer *peer, struct sk_buff *skb, bool keepalive)
 	}
 	ovpn_crypto_key_slot_put(ks);
 
+	if (likely(!ret))
+		return true;
 	if (ret != -EINPROGRESS)
 		ovpn_encrypt_post(skb, ret, keepalive);
-	return;
+	return false;
 
 drop:
 	kfree_skb(skb);
+	return false;
+}
+
+/**
+ * ovpn_send - encrypt a packet for a peer, then send it
+ * @peer: the peer, held by the caller; the packet takes its own reference
+ * @skb: one packet (not GSO), the plaintext; consumed
+ * @keepalive: @skb is the keepalive ping: counted in tx_keepalive, not in
+ *	the device's tstats
+ *
+ * Every drop is counted in the device's tx_dropped and a reason counter.
+ *
+ * Context: bottom halves disabled.
+ */
+void ovpn_send(struct ovpn_peer *peer, struct sk_buff *skb, bool keepalive)
+{
+	if (ovpn_encrypt(peer, skb, keepalive))
+		ovpn_encrypt_post(skb, 0, keepalive);
+}
+
+/* send a train of @segs ready packets (train.c) and count them */
+static void ovpn_send_train(struct ovpn_peer *peer, struct sk_buff *train,
+			    unsigned int segs)
+{
+	unsigned int len = train->len;
+	struct sk_buff *skb;
+
+	/* the packets' own references: the caller holds the peer */
+	skb_walk_frags(train, skb)
+		ovpn_peer_put(peer);
+
+	if (unlikely(ovpn_udp_send_skb(peer, train))) {
+		while (segs--)
+			ovpn_tx_drop(peer->ovpn, OVPN_STAT_TX_ERRORS);
+		return;
+	}
+
+	ovpn_tx_sent(peer, segs, len, false);
+	ovpn_stats_inc(peer->ovpn, OVPN_STAT_TX_TRAINS);
+	ovpn_stats_add(peer->ovpn, OVPN_STAT_TX_TRAIN_PACKETS, segs);
+}
+
+/*
+ * The segments of one GSO send: each is encrypted, then the ones that are
+ * ready leave together, in trains over UDP, one frame each over TCP. A
+ * segment whose encryption went asynchronous leaves on its own when it
+ * ends, as any packet's.
+ */
+static void ovpn_send_segs(struct ovpn_peer *peer, struct sk_buff *segs)
+{
+	struct sk_buff *curr, *next;
+	struct sk_buff_head ready;
+	unsigned int n;
+
+	__skb_queue_head_init(&ready);
+	skb_list_walk_safe(segs, curr, next) {
+		skb_mark_not_on_list(curr);
+		if (ovpn_encrypt(peer, curr, false))
+			__skb_queue_tail(&ready, curr);
+	}
+
+	if (ovpn_peer_is_tcp(peer)) {
+		while ((curr = __skb_dequeue(&ready)))
+			ovpn_encrypt_post(curr, 0, false);
+		return;
+	}
+
+	while ((curr = ovpn_train_take(&ready, &n))) {
+		if (n == 1)
+			ovpn_encrypt_post(curr, 0, false);
+		else
+			ovpn_send_train(peer, curr, n);
+	}
 }
 
 /**
@@ -426,7 +516,8 @@ drop:
  * Non-IP packets are dropped. The peer is chosen once for the whole
  * packet (P2P: the one peer; MP: by the packet's route, see
  * ovpn_peer_get_tx()); a GSO packet is then segmented and every
- * segment encrypted and sent. Every drop is counted in the device's
+ * segment encrypted; over UDP the segments leave in trains (train.c),
+ * one UDP GSO packet each. Every drop is counted in the device's
  * tx_dropped and in a reason counter.
  *
  * Context: called by the core with bottom halves disabled; lockless (lltx).
@@ -435,8 +526,8 @@ drop:
 netdev_tx_t ovpn_net_xmit(struct sk_buff *skb, struct net_device *dev)
 {
 	struct ovpn_struct *ovpn = netdev_priv(dev);
-	struct sk_buff *segs, *curr, *next;
 	struct ovpn_peer *peer;
+	struct sk_buff *segs;
 
 	nf_reset_ct(skb);
 
@@ -462,14 +553,10 @@ netdev_tx_t ovpn_net_xmit(struct sk_buff *skb, struct net_device *dev)
 			goto drop;
 		}
 		consume_skb(skb);
-		skb = segs;
+		ovpn_send_segs(peer, segs);
 	} else {
 		ovpn_mss_clamp(peer, skb, OVPN_MSS_TX);
-	}
-
-	skb_list_walk_safe(skb, curr, next) {
-		skb_mark_not_on_list(curr);
-		ovpn_send(peer, curr, false);
+		ovpn_send(peer, skb, false);
 	}
 
 	ovpn_peer_put(peer);

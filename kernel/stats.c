@@ -29,6 +29,8 @@ static const char ovpn_stat_names[__OVPN_STAT_COUNT][ETH_GSTRING_LEN] = {
 	[OVPN_STAT_RX_BAD_SOURCE]	= "rx_bad_source",
 	[OVPN_STAT_TX_MSS_CLAMPED]	= "tx_mss_clamped",
 	[OVPN_STAT_RX_MSS_CLAMPED]	= "rx_mss_clamped",
+	[OVPN_STAT_TX_TRAINS]		= "tx_trains",
+	[OVPN_STAT_TX_TRAIN_PACKETS]	= "tx_train_packets",
 };
 
 /**
@@ -41,6 +43,20 @@ static const char ovpn_stat_names[__OVPN_STAT_COUNT][ETH_GSTRING_LEN] = {
 void ovpn_stats_inc(struct ovpn_struct *ovpn, enum ovpn_stat stat)
 {
 	this_cpu_inc(ovpn->stats->cnt[stat]);
+}
+
+/**
+ * ovpn_stats_add - count events in a reason counter of a device
+ * @ovpn: the device
+ * @stat: the counter
+ * @n: how many
+ *
+ * Context: any.
+ */
+void ovpn_stats_add(struct ovpn_struct *ovpn, enum ovpn_stat stat,
+		    unsigned int n)
+{
+	this_cpu_add(ovpn->stats->cnt[stat], n);
 }
 
 /**

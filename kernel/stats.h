@@ -43,6 +43,9 @@ struct ovpn_struct;
  *	lowered (mssfix, mss.c)
  * @OVPN_STAT_RX_MSS_CLAMPED: TCP SYNs received from the tunnel whose MSS
  *	was lowered
+ * @OVPN_STAT_TX_TRAINS: trains sent: the encrypted segments of a GSO
+ *	send as one UDP GSO packet (train.c)
+ * @OVPN_STAT_TX_TRAIN_PACKETS: DATA_V2 packets sent in those trains
  * @__OVPN_STAT_COUNT: number of counters
  */
 enum ovpn_stat {
@@ -62,6 +65,8 @@ enum ovpn_stat {
 	OVPN_STAT_RX_BAD_SOURCE,
 	OVPN_STAT_TX_MSS_CLAMPED,
 	OVPN_STAT_RX_MSS_CLAMPED,
+	OVPN_STAT_TX_TRAINS,
+	OVPN_STAT_TX_TRAIN_PACKETS,
 	__OVPN_STAT_COUNT,
 };
 
@@ -98,6 +103,22 @@ struct ovpn_peer_stats {
 };
 
 /**
+ * ovpn_peer_stat_add_many - count packets
+ * @stat: the counter
+ * @packets: how many
+ * @bytes: their length in all
+ *
+ * Context: any.
+ */
+static inline void ovpn_peer_stat_add_many(struct ovpn_peer_stat *stat,
+					   unsigned int packets,
+					   unsigned int bytes)
+{
+	atomic64_add(packets, &stat->packets);
+	atomic64_add(bytes, &stat->bytes);
+}
+
+/**
  * ovpn_peer_stat_add - count one packet
  * @stat: the counter
  * @len: its length
@@ -107,11 +128,12 @@ struct ovpn_peer_stats {
 static inline void ovpn_peer_stat_add(struct ovpn_peer_stat *stat,
 				      unsigned int len)
 {
-	atomic64_inc(&stat->packets);
-	atomic64_add(len, &stat->bytes);
+	ovpn_peer_stat_add_many(stat, 1, len);
 }
 
 void ovpn_stats_inc(struct ovpn_struct *ovpn, enum ovpn_stat stat);
+void ovpn_stats_add(struct ovpn_struct *ovpn, enum ovpn_stat stat,
+		    unsigned int n);
 void ovpn_rx_drop(struct ovpn_struct *ovpn, enum ovpn_stat stat);
 void ovpn_tx_drop(struct ovpn_struct *ovpn, enum ovpn_stat stat);
 int ovpn_stats_alloc(struct ovpn_struct *ovpn);

@@ -11,6 +11,7 @@
  * TX: ovpn_udp_send_skb() routes a ready DATA_V2 (or control) packet to
  * the peer, through the peer's dst_cache, with the socket's port as source
  * port. An IPv4 peer on an AF_INET6 dual-stack socket goes the IPv4 way.
+ * The encrypted segments of a GSO send go as one train (train.c).
  * Outer IPv4 has DF clear and outer IPv6 may be fragmented locally, so
  * inner packets up to the device MTU always get through.
  */
@@ -228,6 +229,23 @@ void ovpn_udp_socket_detach(struct ovpn_socket *osock)
 	release_sock(sk);
 }
 
+/*
+ * A train (train.c) leaves as UDP GSO: the stack, or the device, computes
+ * each datagram's checksum from the pseudo-header sum udp_set_csum() puts
+ * in the UDP header it is about to push. Return: whether the datagrams go
+ * without a checksum (the socket's SO_NO_CHECK, never for a train).
+ */
+static bool ovpn_udp_prepare_csum(struct sk_buff *skb, bool nocheck)
+{
+	if (!skb_is_gso(skb))
+		return nocheck;
+
+	skb->ip_summed = CHECKSUM_PARTIAL;
+	skb->csum_start = skb_headroom(skb) - sizeof(struct udphdr);
+	skb->csum_offset = offsetof(struct udphdr, check);
+	return false;
+}
+
 /* the source address when the peer has no LOCAL_IP: the bound one, if any */
 static __be32 ovpn_udp4_sock_saddr(const struct sock *sk)
 {
@@ -256,6 +274,7 @@ static int ovpn_udp4_output(struct ovpn_peer *peer,
 		.flowi4_oif = sk->sk_bound_dev_if,
 	};
 	struct rtable *rt;
+	bool nocheck;
 	int ret;
 
 	rt = ovpn_dst_get_ip4(&peer->dst_cache, &fl.saddr);
@@ -291,11 +310,12 @@ transmit:
 		return ret;
 	}
 
+	nocheck = ovpn_udp_prepare_csum(skb, sk->sk_no_check_tx);
 	/* DF clear: a large packet is fragmented rather than dropped */
 	ovpn_compat_udp_tunnel_xmit_skb(rt, sk, skb, fl.saddr, fl.daddr, 0,
 					ip4_dst_hoplimit(&rt->dst), 0,
 					fl.fl4_sport, fl.fl4_dport, xnet,
-					sk->sk_no_check_tx);
+					nocheck);
 	return 0;
 }
 
@@ -315,6 +335,7 @@ static int ovpn_udp6_output(struct ovpn_peer *peer,
 		.flowi6_oif = sk->sk_bound_dev_if,
 	};
 	struct dst_entry *dst;
+	bool nocheck;
 	int ret;
 
 	if (__ipv6_addr_needs_scope_id(ipv6_addr_type(&fl.daddr)) &&
@@ -347,10 +368,10 @@ transmit:
 
 	/* let the stack fragment a packet larger than the path MTU */
 	skb->ignore_df = 1;
+	nocheck = ovpn_udp_prepare_csum(skb, udp_get_no_check6_tx(sk));
 	ovpn_compat_udp_tunnel6_xmit_skb(dst, sk, skb, &fl.saddr, &fl.daddr,
 					 0, ip6_dst_hoplimit(dst), 0,
-					 fl.fl6_sport, fl.fl6_dport,
-					 udp_get_no_check6_tx(sk));
+					 fl.fl6_sport, fl.fl6_dport, nocheck);
 	return 0;
 }
 #endif
@@ -367,10 +388,12 @@ static unsigned int ovpn_udp_max_payload(sa_family_t family)
 /**
  * ovpn_udp_send_skb - send a packet to a peer over its UDP socket
  * @peer: the peer
- * @skb: the UDP payload (a DATA_V2 or control packet); consumed
+ * @skb: the UDP payload (a DATA_V2 or control packet), or a train of
+ *	DATA_V2 packets (ovpn_train_take(), skb_is_gso()); consumed
  *
  * The packet leaves with the socket's mark, from the socket's port, to
- * the peer's current remote address.
+ * the peer's current remote address. A train crosses the outer stack as
+ * one UDP GSO packet and is split into its datagrams below it.
  *
  * Context: bottom halves disabled.
  * Return: 0 if the packet was handed to the IP layer, else a negative
