@@ -30,14 +30,14 @@ TRAIN_LEN = (SEGS - 1) * (SEG + INNER_HDR + OVERHEAD) + LAST + INNER_HDR + OVERH
 DPORT = 5555
 
 
-def payload() -> bytes:
-    """Segment i is filled with byte i + 1: order and boundaries show in what arrives."""
-    return b"".join(bytes([i + 1]) * (SEG if i < SEGS - 1 else LAST) for i in range(SEGS))
+def payload(seg: int = SEG) -> bytes:
+    """SEGS segments of ``seg`` bytes, the last LAST: segment i is filled with byte i + 1."""
+    return b"".join(bytes([i + 1]) * (seg if i < SEGS - 1 else LAST) for i in range(SEGS))
 
 
-def expected_datagrams() -> list[bytes]:
-    data = payload()
-    return [data[i : i + SEG] for i in range(0, len(data), SEG)]
+def expected_datagrams(seg: int = SEG) -> list[bytes]:
+    data = payload(seg)
+    return [data[i : i + seg] for i in range(0, len(data), seg)]
 
 
 def listener(t: topo.Tunnel) -> socket.socket:
@@ -49,13 +49,14 @@ def listener(t: topo.Tunnel) -> socket.socket:
     return s
 
 
-def gso_send(t: topo.Tunnel) -> None:
+def gso_send(t: topo.Tunnel, seg: int = SEG) -> None:
     """One UDP_SEGMENT write from end 0 to end 1: one GSO packet of SEGS segments at the device."""
+    data = payload(seg)
     with netns.inside(t.ends[0].ns):
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     with s:
-        s.setsockopt(socket.SOL_UDP, UDP_SEGMENT, SEG)
-        assert s.sendto(payload(), (topo.TUNNEL4[1], DPORT)) == len(payload())
+        s.setsockopt(socket.SOL_UDP, UDP_SEGMENT, seg)
+        assert s.sendto(data, (topo.TUNNEL4[1], DPORT)) == len(data)
 
 
 def receive(s: socket.socket, n: int) -> list[bytes]:
@@ -163,6 +164,22 @@ def test_a_train_split_in_software_is_the_datagrams_single_sends_make(tunnel, ou
         ip_ids = [struct.unpack(">H", p[4:6])[0] for p in seen]
         assert ip_ids == [(ip_ids[0] + i) & 0xFFFF for i in range(SEGS)]
         assert all(struct.unpack(">H", p[6:8])[0] & 0x4000 == 0 for p in seen)  # DF clear
+
+
+@pytest.mark.parametrize("outer", [4, 6])
+def test_a_train_of_datagrams_over_the_path_mtu_leaves_fragmented(tunnel, outer):
+    # tunnel MTU 1500 on the 1500-byte veth: every 1502-byte DATA_V2 packet needs two fragments
+    t = tunnel(outer=outer, ipv6=False, mtu=1500)
+    warm(t)
+    lst = listener(t)
+    before = t.ends[0].ethtool_stats()
+
+    gso_send(t, seg=1450)
+
+    assert receive(lst, SEGS) == expected_datagrams(seg=1450)
+    after = t.ends[0].ethtool_stats()
+    assert after["tx_train_packets"] - before["tx_train_packets"] == SEGS
+    assert after["tx_errors"] == before["tx_errors"]
 
 
 def test_a_tcp_transport_sends_frames_not_trains(tunnel):
