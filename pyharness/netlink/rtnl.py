@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pyroute2 import IPRoute
 from pyroute2.netlink import nla
 
+from ..guest.netns import inside
 from ..proto.consts import LINK_KIND, Mode
 from ..proto.upstream import LINK_KIND as UPSTREAM_KIND
 
@@ -25,8 +26,13 @@ class ovpn_dco_data(nla):  # noqa: N801 - pyroute2 names nla classes after the k
 
 @contextmanager
 def iproute(netns: str | None = None) -> Iterator[IPRoute]:
-    """An IPRoute socket (in ``netns`` if given) that understands kind ovpn-dco."""
-    ipr = IPRoute(netns=netns, ext_ack=True) if netns else IPRoute(ext_ack=True)
+    """An IPRoute socket (in ``netns`` if given) that understands kind ovpn-dco.
+
+    The socket is opened in this thread after setns(), not by pyroute2's ``netns=``: that forks
+    a child with a 10 s deadline, which a loaded debug kernel missed.
+    """
+    with inside(netns):
+        ipr = IPRoute(ext_ack=True)
     try:
         # the upstream kind "ovpn" has the same IFLA_INFO_DATA (IFLA_OVPN_MODE = 1, u8)
         ipr.register_link_kind(module={LINK_KIND: ovpn_dco_data, UPSTREAM_KIND: ovpn_dco_data})

@@ -11,6 +11,7 @@ tears everything down, then waits for the state to return to the snapshot.
 from __future__ import annotations
 
 import errno
+import gc
 import json
 import os
 import re
@@ -263,6 +264,8 @@ def wait_clean(before: Snapshot, timeout: float = 30) -> tuple[list[str], Snapsh
     """
     deadline = time.monotonic() + timing.scaled(timeout)
     while True:
+        # a socket of this process caught in a reference cycle keeps its namespace until collected
+        gc.collect()
         after = snapshot()
         found = leaks(before, after)
         if not found or time.monotonic() > deadline:
