@@ -399,6 +399,17 @@ static inline void ovpn_chacha20_crypt(struct ovpn_chacha *c, u8 *dst,
 #endif
 
 /*
+ * WQ_PERCPU (6.17): a workqueue bound to CPUs says so; 7.x warns when a
+ * workqueue is neither WQ_PERCPU nor WQ_UNBOUND (OVPN_COMPAT_WQ_PERCPU: a
+ * Kbuild probe). Before, every workqueue without WQ_UNBOUND was per-CPU.
+ */
+#ifdef OVPN_COMPAT_WQ_PERCPU
+#define OVPN_COMPAT_WQ_PERCPU_FLAG	WQ_PERCPU
+#else
+#define OVPN_COMPAT_WQ_PERCPU_FLAG	0
+#endif
+
+/*
  * NL_SET_ERR_MSG_FMT() (6.2): extack messages with numbers in them. Without
  * it, @plain: the same message without the numbers.
  */

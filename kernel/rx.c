@@ -52,6 +52,7 @@
 #include <linux/skbuff.h>
 #include <linux/workqueue.h>
 
+#include "compat.h"
 #include "crypto_aead.h"
 #include "io.h"
 #include "ovpnstruct.h"
@@ -371,8 +372,12 @@ void ovpn_rx_destroy(struct ovpn_struct *ovpn)
  */
 int ovpn_rx_wq_init(void)
 {
-	/* CPU-bound work items: not counted against the per-CPU concurrency */
+	/*
+	 * per-CPU (queue_work_on() picks the CPU); CPU-bound work items, not
+	 * counted against the per-CPU concurrency
+	 */
 	ovpn_rx_wq = alloc_workqueue("ovpn-dco-rx",
+				     OVPN_COMPAT_WQ_PERCPU_FLAG |
 				     WQ_CPU_INTENSIVE | WQ_MEM_RECLAIM, 0);
 	return ovpn_rx_wq ? 0 : -ENOMEM;
 }

@@ -25,9 +25,11 @@ DATA_PATH = (
     "crypto_aead_encrypt",
     "skb_cow_data",
     "__pskb_pull_tail",
+    "ovpn_train_take",
     "ovpn_udp_send_skb",
     "ovpn_udp_encap_recv",
     "ovpn_recv",
+    "ovpn_rx_work",
     "ovpn_aead_decrypt",
     "ovpn_chachapoly_open",
     "crypto_aead_decrypt",
@@ -35,7 +37,7 @@ DATA_PATH = (
     "chacha_crypt",  # 7.x
     "poly1305_update_arch",  # 6.1, 6.12
     "poly1305_update",  # 7.x
-    "gro_cells_receive",
+    "ovpn_rx_deliver",
 )
 
 # " 1)   3.456 us    |  name();" (a leaf) or " 1)   7.890 us    |  } /* name */" (funcgraph-tail);

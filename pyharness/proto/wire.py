@@ -165,16 +165,26 @@ def tcp_segment(src: str, dst: str, sport: int, dport: int, flags: int, options:
     return hdr[:10] + struct.pack("!H", _checksum(hdr)) + hdr[12:] + tcp
 
 
-def tcp_checksum_ok(ip_packet: bytes) -> bool:
-    """Whether the TCP checksum of an IPv4 or IPv6 packet without extension headers is right."""
+def _l4_checksum_ok(ip_packet: bytes, proto: int) -> bool:
+    """Whether the TCP or UDP (``proto``) checksum of an IPv4 or IPv6 packet without extension headers is right."""
     if ip_packet[0] >> 4 == 4:
         start = (ip_packet[0] & 0x0F) * 4
-        tcp = ip_packet[start : struct.unpack_from("!H", ip_packet, 2)[0]]
-        pseudo = ip_packet[12:20] + struct.pack("!BBH", 0, 6, len(tcp))
+        l4 = ip_packet[start : struct.unpack_from("!H", ip_packet, 2)[0]]
+        pseudo = ip_packet[12:20] + struct.pack("!BBH", 0, proto, len(l4))
     else:
-        tcp = ip_packet[40 : 40 + struct.unpack_from("!H", ip_packet, 4)[0]]
-        pseudo = ip_packet[8:40] + struct.pack("!I3xB", len(tcp), 6)
-    return _checksum(pseudo + tcp) == 0
+        l4 = ip_packet[40 : 40 + struct.unpack_from("!H", ip_packet, 4)[0]]
+        pseudo = ip_packet[8:40] + struct.pack("!I3xB", len(l4), proto)
+    return _checksum(pseudo + l4) == 0
+
+
+def tcp_checksum_ok(ip_packet: bytes) -> bool:
+    """Whether the TCP checksum of an IPv4 or IPv6 packet without extension headers is right."""
+    return _l4_checksum_ok(ip_packet, 6)
+
+
+def udp_checksum_ok(ip_packet: bytes) -> bool:
+    """Whether the (non-zero) UDP checksum of an IPv4 or IPv6 packet without extension headers is right."""
+    return _l4_checksum_ok(ip_packet, 17)
 
 
 def udp_payload(ip_packet: bytes) -> bytes:

@@ -58,7 +58,16 @@ def static_keys() -> Iterator[list[socket.socket]]:
 
 @pytest.fixture(scope="session", autouse=True)
 def ovpn_module() -> Iterator[Path]:
+    """The module, loaded for the session: a warning or splat while it loads fails every test.
+
+    The per-test check below clears the log first, so it would never see one (a WARN_ONCE of
+    7.x's alloc_workqueue() went unnoticed that way).
+    """
+    sh("dmesg -C")
     load_module()
+    log = sh("dmesg").stdout
+    if any(BAD_LOG.search(line) for line in log.splitlines()):
+        pytest.fail("kernel log after loading the module:\n" + log[-4000:])
     yield module_path()
 
 

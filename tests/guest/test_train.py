@@ -17,7 +17,7 @@ import pytest
 
 from pyharness.guest import netns
 from pyharness.net import packets, topo
-from pyharness.proto.wire import decrypt
+from pyharness.proto.wire import decrypt, udp_checksum_ok, udp_payload
 
 SEG = 1400  # UDP_SEGMENT size of the inner send
 SEGS = 43
@@ -88,30 +88,6 @@ def outgoing_tunnel_datagrams(cap: socket.socket) -> list[bytes]:
     return out
 
 
-def udp_part(ip: bytes) -> bytes:
-    hlen = (ip[0] & 0x0F) * 4 if ip[0] >> 4 == 4 else 40
-    return ip[hlen:]
-
-
-def checksum(data: bytes) -> int:
-    if len(data) % 2:
-        data += b"\0"
-    total = sum(struct.unpack(f">{len(data) // 2}H", data))
-    while total >> 16:
-        total = (total & 0xFFFF) + (total >> 16)
-    return total
-
-
-def udp_checksum_ok(ip: bytes) -> bool:
-    """The UDP checksum of an IPv4 or IPv6 datagram verifies (sums to 0xffff)."""
-    udp = udp_part(ip)
-    if ip[0] >> 4 == 4:
-        pseudo = ip[12:20] + struct.pack(">BBH", 0, socket.IPPROTO_UDP, len(udp))
-    else:
-        pseudo = ip[8:40] + struct.pack(">IxxxB", len(udp), socket.IPPROTO_UDP)
-    return checksum(pseudo + udp) == 0xFFFF
-
-
 def warm(t: topo.Tunnel) -> None:
     """Neighbour resolution done, so that nothing of the send waits for ARP or ND."""
     assert " 1 received" in t.ping(0, count=1)
@@ -131,7 +107,7 @@ def test_a_gso_send_crosses_the_outer_stack_as_one_train(tunnel, outer):
     assert receive(lst, SEGS) == expected_datagrams()
     # veth passes UDP GSO packets on: the capture sees the train whole
     seen = outgoing_tunnel_datagrams(cap)
-    assert [len(udp_part(p)) - 8 for p in seen] == [TRAIN_LEN]
+    assert [len(udp_payload(p)) for p in seen] == [TRAIN_LEN]
     after = t.ends[0].ethtool_stats()
     assert after["tx_trains"] - before["tx_trains"] == 1
     assert after["tx_train_packets"] - before["tx_train_packets"] == SEGS
@@ -153,10 +129,10 @@ def test_a_train_split_in_software_is_the_datagrams_single_sends_make(tunnel, ou
 
     assert receive(lst, SEGS) == expected_datagrams()
     seen = outgoing_tunnel_datagrams(cap)
-    sizes = [len(udp_part(p)) - 8 for p in seen]
+    sizes = [len(udp_payload(p)) for p in seen]
     assert sizes == [SEG + INNER_HDR + OVERHEAD] * (SEGS - 1) + [LAST + INNER_HDR + OVERHEAD]
     assert all(udp_checksum_ok(p) for p in seen)
-    opened = [decrypt(t.keys[0], udp_part(p)[8:]) for p in seen]
+    opened = [decrypt(t.keys[0], udp_payload(p)) for p in seen]
     ids = [d.packet_id for d in opened]
     assert ids == list(range(ids[0], ids[0] + SEGS))
     assert [d.plaintext[INNER_HDR:] for d in opened] == expected_datagrams()
