@@ -377,13 +377,14 @@ static void ovpn_encrypt_keepalive_done(struct sk_buff *skb, int err)
 }
 
 /*
- * First half of TX: encrypt @skb for @peer. Return: true if @skb is the
- * DATA_V2 packet, ready, with a peer reference in its control block, for
- * ovpn_encrypt_post() or a train; false if it is gone (dropped, or its
- * asynchronous encryption ends in ovpn_encrypt_post()).
+ * First half of TX: encrypt @skb for @peer. Return: the DATA_V2 packet,
+ * ready, with a peer reference in its control block, for
+ * ovpn_encrypt_post() or a train - not @skb itself if @skb was shared;
+ * NULL if it is gone (dropped, or its asynchronous encryption ends in
+ * ovpn_encrypt_post()).
  */
-static bool ovpn_encrypt(struct ovpn_peer *peer, struct sk_buff *skb,
-			 bool keepalive)
+static struct sk_buff *ovpn_encrypt(struct ovpn_peer *peer,
+				    struct sk_buff *skb, bool keepalive)
 {
 	struct ovpn_struct *ovpn = peer->ovpn;
 	struct ovpn_crypto_key_slot *ks;
@@ -392,7 +393,7 @@ static bool ovpn_encrypt(struct ovpn_peer *peer, struct sk_buff *skb,
 	skb = skb_share_check(skb, GFP_ATOMIC);
 	if (unlikely(!skb)) {
 		ovpn_tx_drop(ovpn, OVPN_STAT_TX_ERRORS);
-		return false;
+		return NULL;
 	}
 
 	/* the checksum must be in the packet before it is encrypted */
@@ -426,14 +427,14 @@ static bool ovpn_encrypt(struct ovpn_peer *peer, struct sk_buff *skb,
 	ovpn_crypto_key_slot_put(ks);
 
 	if (likely(!ret))
-		return true;
+		return skb;
 	if (ret != -EINPROGRESS)
 		ovpn_encrypt_post(skb, ret, keepalive);
-	return false;
+	return NULL;
 
 drop:
 	kfree_skb(skb);
-	return false;
+	return NULL;
 }
 
 /**
@@ -449,7 +450,8 @@ drop:
  */
 void ovpn_send(struct ovpn_peer *peer, struct sk_buff *skb, bool keepalive)
 {
-	if (ovpn_encrypt(peer, skb, keepalive))
+	skb = ovpn_encrypt(peer, skb, keepalive);
+	if (skb)
 		ovpn_encrypt_post(skb, 0, keepalive);
 }
 
@@ -490,7 +492,8 @@ static void ovpn_send_segs(struct ovpn_peer *peer, struct sk_buff *segs)
 	__skb_queue_head_init(&ready);
 	skb_list_walk_safe(segs, curr, next) {
 		skb_mark_not_on_list(curr);
-		if (ovpn_encrypt(peer, curr, false))
+		curr = ovpn_encrypt(peer, curr, false);
+		if (curr)
 			__skb_queue_tail(&ready, curr);
 	}
 
