@@ -64,6 +64,7 @@ PROBES_BY_SERIES = {
         "SYSTEM_DFL_WQ",
         "CHACHA_STATE",
         "NLA_UINT_TYPE",
+        "WQ_PERCPU",
     },
 }
 
