@@ -332,7 +332,7 @@ def _run_guest(config: pytest.Config, pending: list[GuestItem]) -> None:
     budget = config.getoption("--guest-timeout") * kernel.slowdown
     for boot in range(1, MAX_GUEST_BOOTS + 1):
         rundir = Path(tempfile.mkdtemp(prefix="guest-run-", dir=paths.cache_dir()))
-        guest = vng.GuestVM(kernel, rwdirs=[rundir])
+        guest = vng.GuestVM(kernel, rwdirs=[rundir], append=vng.TEST_ARGS)
         accel = guest.accel or vng.detect_accel(kernel)
         _write(config, f"ovpn-dco: booting {kernel.release} ({accel}) for {len(todo)} guest tests")
         run = guest.run(

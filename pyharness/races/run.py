@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     debug = build.build(kernel, debug=True)
     rundir = Path(tempfile.mkdtemp(prefix="races-", dir=paths.cache_dir()))
     try:
-        guest = vng.GuestVM(kernel, rwdirs=[rundir])
+        guest = vng.GuestVM(kernel, rwdirs=[rundir], append=vng.TEST_ARGS)
         print(f"races: {kernel.release}, scale {args.scale}", flush=True)
         run = guest.run(
             guest_command(module.module, debug.module, rundir, args.scale, pytest_args, kernel.slowdown),

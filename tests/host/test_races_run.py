@@ -30,10 +30,30 @@ def test_wait_clean_waits_longer_on_a_slow_kernel(monkeypatch):
     polls = []
     monkeypatch.setattr(races, "snapshot", lambda: polls.append(1) or "after")
     monkeypatch.setattr(races, "leaks", lambda before, after: ["slab net_namespace: 0 -> 1 objects"])
+    flushes = []
+    monkeypatch.setattr(races, "flush_namespaces", lambda: flushes.append(1))
     monkeypatch.setenv("OVPN_DCO_SLOWDOWN", "4")
     found, _ = races.wait_clean("before", timeout=30)  # type: ignore[arg-type]
     assert found == ["slab net_namespace: 0 -> 1 objects"]
     assert len(polls) == 13  # 120 s at 10 s a poll, then one more: 4 x 30 s
+    assert len(flushes) == 12  # a namespace count over: every poll but the last, 8 s apart at most
+
+
+def test_wait_clean_flushes_namespaces_only_for_a_namespace_count_and_at_most_every_2_scaled_s(monkeypatch):
+    clock = iter(range(0, 1000))
+    monkeypatch.setattr(races.time, "monotonic", lambda: next(clock))
+    monkeypatch.setattr(races.time, "sleep", lambda s: None)
+    monkeypatch.setattr(races, "kmemleak_reports", lambda: [])
+    monkeypatch.setattr(races, "snapshot", lambda: "after")
+    flushes: list[int] = []
+    monkeypatch.setattr(races, "flush_namespaces", lambda: flushes.append(1))
+    monkeypatch.setenv("OVPN_DCO_SLOWDOWN", "1")
+    monkeypatch.setattr(races, "leaks", lambda before, after: ["slab ovpn_peer: 0 -> 1 objects"])
+    races.wait_clean("before", timeout=10)  # type: ignore[arg-type]
+    assert flushes == []
+    monkeypatch.setattr(races, "leaks", lambda before, after: ["slab net_namespace: 0 -> 1 objects"])
+    races.wait_clean("before", timeout=10)  # type: ignore[arg-type]
+    assert len(flushes) == 5  # polls 1 s apart for 10 s: a flush at 0, 2, 4, 6, 8 s
 
 
 def test_table_has_one_row_per_race_with_its_figures():
