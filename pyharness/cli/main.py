@@ -7,6 +7,7 @@ import shlex
 import sys
 from pathlib import Path
 
+from ..guest import timing
 from ..matrix import cache, openvpn27, resolve
 from ..netlink import genl, rtnl
 from ..openvpn import program
@@ -125,21 +126,28 @@ def cmd_bench_scale(args: argparse.Namespace) -> int:
     )
 
 
+def fuzz_command(ko: str, out: Path, args: argparse.Namespace, slowdown: float) -> str:
+    """The guest's command of ``make fuzz``: load the module, run both fuzzers; the fuzzers' waits
+    scale with the kernel's slowdown (pyharness.guest.timing)."""
+    seed = [f"--seed {args.seed}"] if args.seed is not None else []
+    run = " ".join(
+        [f"env {timing.SLOWDOWN_ENV}={slowdown}", shlex.quote(paths.python()), "-m pyharness.fuzz.run"]
+        + [f"--messages {args.messages}", f"--udp {args.udp}", f"--tcp {args.tcp}"]
+        + [f"--json {shlex.quote(str(out / 'results.json'))}", f"--family {args.family}", *seed]
+    )
+    root = shlex.quote(str(paths.REPO))
+    return f"cd {root} && {load_module_line(shlex.quote(ko))} && {run}"
+
+
 def cmd_fuzz(args: argparse.Namespace) -> int:
-    """Both fuzzers at full counts in one guest; figures to OUT/results.json (a writable dir)."""
+    """Both fuzzers at full counts in one guest; figures to OUT/results.json (a writable dir).
+    On a slow (debug) kernel the guest's timeout is scaled by its slowdown."""
     out = Path(args.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
     kernel = _kernel(args)
-    ko = shlex.quote(str(build.build(kernel).module))
-    seed = [f"--seed {args.seed}"] if args.seed is not None else []
-    run = " ".join(
-        [shlex.quote(paths.python()), "-m pyharness.fuzz.run", f"--messages {args.messages}", f"--udp {args.udp}"]
-        + [f"--tcp {args.tcp}", f"--json {shlex.quote(str(out / 'results.json'))}", f"--family {args.family}", *seed]
-    )
-    root = shlex.quote(str(paths.REPO))
-    script = f"cd {root} && {load_module_line(ko)} && {run}"
+    script = fuzz_command(str(build.build(kernel).module), out, args, kernel.slowdown)
     result = vng.GuestVM(kernel, rwdirs=[out]).run(
-        f"bash -c {shlex.quote(script)}", timeout=args.timeout, on_output=print
+        f"bash -c {shlex.quote(script)}", timeout=args.timeout * kernel.slowdown, on_output=print
     )
     return result.returncode
 

@@ -38,6 +38,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..guest import timing
 from ..net import topo
 from ..netlink import genl
 from ..proto import mss
@@ -433,7 +434,7 @@ class TcpFuzz:
 
     def _check_control(self, srv: socket.socket, control: bytes, tag: str) -> None:
         """The control frames, length prefixes included, are what userspace reads from the socket."""
-        srv.settimeout(5)
+        srv.settimeout(timing.scaled(5))
         got = b""
         try:
             while len(got) < len(control):

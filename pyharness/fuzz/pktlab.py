@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..guest import netns
+from ..guest import netns, timing
 from ..net import topo
 from ..netlink import rtnl
 from ..netlink.dco import OvpnClient
@@ -124,10 +124,10 @@ class PacketLab:
         return out
 
     def drain(self, sock: socket.socket, expect: int = 0, timeout: float = 10) -> list[bytes]:
-        """What ``sock`` holds, waiting up to ``timeout`` for ``expect`` datagrams: the device counts
-        a packet when it hands it to GRO, which delivers it a little later."""
+        """What ``sock`` holds, waiting up to ``timeout`` (a stock kernel's, scaled) for ``expect``
+        datagrams: the device counts a packet when it hands it to GRO, which delivers it a little later."""
         out: list[bytes] = []
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + timing.scaled(timeout)
         while True:
             try:
                 out.append(sock.recv(65536))
