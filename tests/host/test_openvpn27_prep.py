@@ -154,7 +154,7 @@ def guest_recording(commands: list[str]) -> type:
     """A fake guest that passes every test it is given and keeps its command lines."""
 
     class Guest:
-        def __init__(self, kernel: object, rwdirs: list[Path]) -> None:
+        def __init__(self, kernel: object, rwdirs: list[Path], append: str = "") -> None:
             self.accel = "tcg"
 
         def run(self, command: str, *, timeout: float, on_output: object, silence: float) -> vng.RunResult:
