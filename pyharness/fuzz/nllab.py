@@ -79,6 +79,9 @@ class Lab:
             self.devs[name] = DevModel(f"fz{name}", ifindex, mode)
             netns.ip("link", "set", f"fz{name}", "up", netns=self.ns)
         self.lo_ifindex = 1
+        # lo, and the fallback tunnels a kernel with them built in (sit0 on the debug kernel) puts
+        # into every new namespace: a request naming one is refused as not an ovpn-dco device
+        self.other_ifindexes = rtnl.ifindexes_not_of_kind(self.ns)
         with netns.inside(self.ns):
             self._make_fds()
             self.client = OvpnClient(DCO_V2)

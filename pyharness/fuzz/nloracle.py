@@ -164,7 +164,7 @@ class Oracle:
         ifindex = _u32(parsed.attrs[layout.attr.IFINDEX])
         found = self._dev(ifindex)
         if found is None:
-            return Expect(exact=errno.EINVAL if ifindex == self.lab.lo_ifindex else errno.ENODEV, stage="common")
+            return Expect(exact=errno.EINVAL if ifindex in self.lab.other_ifindexes else errno.ENODEV, stage="common")
         key, dev = found
         if dump:
             return Expect(exact=0, stage="common", dump=key)

@@ -89,6 +89,17 @@ def names_of_kind(netns: str | None = None, kind: str = LINK_KIND) -> list[str]:
         return out
 
 
+def ifindexes_not_of_kind(netns: str | None = None, kind: str = LINK_KIND) -> set[int]:
+    """The ifindexes of the links of another kind (or of none, as lo) in ``netns``."""
+    with iproute(netns) as ipr:
+        out = set()
+        for msg in ipr.get_links():
+            li = msg.get_attr("IFLA_LINKINFO")
+            if li is None or li.get_attr("IFLA_INFO_KIND") != kind:
+                out.add(msg["index"])
+        return out
+
+
 def ethtool_stats(ifname: str, netns: str | None = None) -> dict[str, int]:
     """The driver's own counters (``ethtool -S``): drops and special packets by reason."""
     cmd = ["ethtool", "-S", ifname]

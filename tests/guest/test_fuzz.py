@@ -5,10 +5,15 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from pyharness.fuzz import nlfuzz, ovpnfuzz, pktfuzz
 from pyharness.fuzz.pktmodel import ACCEPTED, RX_COUNTERS
+from pyharness.guest import netns
+from pyharness.netlink import rtnl
+from pyharness.proto.consts import Mode
 
 from .conftest import sh
 
@@ -29,6 +34,24 @@ def test_netlink_fuzz_answers_every_request_as_predicted() -> None:
     for stage in ("header", "genl", "policy", "common", "handler"):
         assert fig.by_stage[stage] > 0, stage
     assert fig.successes > 100 and fig.get_replies > 0 and fig.dumps > 0
+
+
+def test_the_netlink_fuzzer_knows_which_devices_of_its_namespace_are_not_ovpn_dco() -> None:
+    """A request naming lo or a fallback tunnel is refused as not an ovpn-dco device (EINVAL), one
+    naming no device with ENODEV: a kernel with sit built in (the debug kernel) puts sit0 into every
+    new namespace, at the ifindex the fuzzer's first device gets elsewhere. A dummy stands for it."""
+    ns = netns.create("fzk")
+    try:
+        netns.ip("link", "add", "other0", "type", "dummy", netns=ns)
+        ours = rtnl.create("fzk0", Mode.P2P, ns)
+        other = int(rtnl.info("other0", ns)["ifindex"])  # type: ignore[call-overload]
+        links = json.loads(netns.ip("-j", "-d", "link", "show", netns=ns))
+        # as ip(8) sees them: lo, the dummy, and whatever fallback tunnels this kernel has built in
+        expected = {ln["ifindex"] for ln in links if ln.get("linkinfo", {}).get("info_kind") != "ovpn-dco"}
+        assert {1, other} <= expected and ours not in expected
+        assert rtnl.ifindexes_not_of_kind(ns) == expected
+    finally:
+        netns.delete(ns)
 
 
 def test_packet_fuzz_counts_every_packet_where_the_model_says() -> None:
