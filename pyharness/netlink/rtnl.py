@@ -10,6 +10,7 @@ from __future__ import annotations
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from pyroute2 import IPRoute
 from pyroute2.netlink import nla
@@ -79,25 +80,21 @@ def info(ifname: str, netns: str | None = None) -> dict[str, object]:
         }
 
 
+def _kind(msg: Any) -> str | None:
+    """A link message's kind (IFLA_INFO_KIND), None for a link without one (lo)."""
+    li = msg.get_attr("IFLA_LINKINFO")
+    return li.get_attr("IFLA_INFO_KIND") if li is not None else None
+
+
 def names_of_kind(netns: str | None = None, kind: str = LINK_KIND) -> list[str]:
     with iproute(netns) as ipr:
-        out = []
-        for msg in ipr.get_links():
-            li = msg.get_attr("IFLA_LINKINFO")
-            if li is not None and li.get_attr("IFLA_INFO_KIND") == kind:
-                out.append(msg.get_attr("IFLA_IFNAME"))
-        return out
+        return [msg.get_attr("IFLA_IFNAME") for msg in ipr.get_links() if _kind(msg) == kind]
 
 
 def ifindexes_not_of_kind(netns: str | None = None, kind: str = LINK_KIND) -> set[int]:
     """The ifindexes of the links of another kind (or of none, as lo) in ``netns``."""
     with iproute(netns) as ipr:
-        out = set()
-        for msg in ipr.get_links():
-            li = msg.get_attr("IFLA_LINKINFO")
-            if li is None or li.get_attr("IFLA_INFO_KIND") != kind:
-                out.add(msg["index"])
-        return out
+        return {msg["index"] for msg in ipr.get_links() if _kind(msg) != kind}
 
 
 def ethtool_stats(ifname: str, netns: str | None = None) -> dict[str, int]:
