@@ -139,7 +139,7 @@ void ovpn_rx_deliver(struct napi_struct *napi, struct sk_buff *skb, int err)
 			ovpn_rx_drop(ovpn, OVPN_STAT_RX_REPLAY);
 			break;
 		default:
-			dev_core_stats_rx_dropped_inc(ovpn->dev);
+			ovpn_rx_drop(ovpn, OVPN_STAT_RX_ERRORS);
 			break;
 		}
 		goto drop;
@@ -176,7 +176,7 @@ void ovpn_rx_deliver(struct napi_struct *napi, struct sk_buff *skb, int err)
 	}
 
 	if (unlikely(!(ovpn->dev->flags & IFF_UP))) {
-		dev_core_stats_rx_dropped_inc(ovpn->dev);
+		ovpn_rx_drop(ovpn, OVPN_STAT_RX_ERRORS);
 		goto drop;
 	}
 
@@ -208,17 +208,16 @@ out:
  * ovpn_rx_discard - drop a packet the receive pipeline will not deliver
  * @skb: the packet; consumed with the peer and key slot references in its
  *	control block
- *
- * Counted in the device's rx_dropped.
+ * @stat: why: the reason counter to count it in, besides rx_dropped
  *
  * Context: any but hard IRQ.
  */
-void ovpn_rx_discard(struct sk_buff *skb)
+void ovpn_rx_discard(struct sk_buff *skb, enum ovpn_stat stat)
 {
 	struct ovpn_peer *peer = ovpn_skb_cb(skb)->peer;
 
 	ovpn_crypto_key_slot_put(ovpn_skb_cb(skb)->rx_ks);
-	dev_core_stats_rx_dropped_inc(peer->ovpn->dev);
+	ovpn_rx_drop(peer->ovpn, stat);
 	kfree_skb(skb);
 	ovpn_peer_put(peer);
 }
@@ -254,7 +253,7 @@ void ovpn_rx_decrypt(struct sk_buff *skb)
  * or swapped while the packet waits still decrypts it. The packet then
  * goes to the receive pipeline (rx.c), which decrypts it on any CPU and
  * delivers it in order; if the pipeline is full, it is dropped and counted
- * in rx_dropped.
+ * in rx_dropped and rx_queue_full.
  *
  * Context: softirq, or process context with bottom halves disabled.
  */
@@ -278,8 +277,16 @@ void ovpn_recv(struct ovpn_peer *peer, struct sk_buff *skb)
 	ovpn_skb_cb(skb)->peer = peer;
 	ovpn_skb_cb(skb)->rx_ks = ks;
 
-	if (unlikely(ovpn_rx_enqueue(peer->ovpn, skb)))
-		ovpn_rx_discard(skb);
+	switch (ovpn_rx_enqueue(peer->ovpn, skb)) {
+	case 0:
+		break;
+	case -ENOBUFS:
+		ovpn_rx_discard(skb, OVPN_STAT_RX_QUEUE_FULL);
+		break;
+	default:
+		ovpn_rx_discard(skb, OVPN_STAT_RX_ERRORS);
+		break;
+	}
 }
 
 /* does @peer's transport carry a stream (TCP) rather than datagrams? */

@@ -8,6 +8,8 @@
 
 #include <linux/netdevice.h>
 
+#include "stats.h"
+
 struct napi_struct;
 struct ovpn_peer;
 struct sk_buff;
@@ -22,7 +24,7 @@ netdev_tx_t ovpn_net_xmit(struct sk_buff *skb, struct net_device *dev);
 void ovpn_recv(struct ovpn_peer *peer, struct sk_buff *skb);
 void ovpn_rx_decrypt(struct sk_buff *skb);
 void ovpn_rx_deliver(struct napi_struct *napi, struct sk_buff *skb, int err);
-void ovpn_rx_discard(struct sk_buff *skb);
+void ovpn_rx_discard(struct sk_buff *skb, enum ovpn_stat stat);
 int ovpn_send_transport(struct ovpn_peer *peer, struct sk_buff *skb);
 void ovpn_send(struct ovpn_peer *peer, struct sk_buff *skb, bool keepalive);
 

@@ -27,6 +27,7 @@
 #include "notify.h"
 #include "ovpnstruct.h"
 #include "peer.h"
+#include "stats.h"
 #include "udp.h"
 
 /**
@@ -250,7 +251,7 @@ bool ovpn_notify_ctrl_packet(struct ovpn_struct *ovpn, struct sk_buff *skb,
 drop_msg:
 	nlmsg_free(msg);
 drop:
-	dev_core_stats_rx_dropped_inc(ovpn->dev);
+	ovpn_rx_drop(ovpn, OVPN_STAT_RX_ERRORS);
 out:
 	if (peer)
 		ovpn_peer_put(peer);

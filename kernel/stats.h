@@ -46,6 +46,13 @@ struct ovpn_struct;
  * @OVPN_STAT_TX_TRAINS: trains sent: the encrypted segments of a GSO
  *	send as one UDP GSO packet (train.c)
  * @OVPN_STAT_TX_TRAIN_PACKETS: DATA_V2 packets sent in those trains
+ * @OVPN_STAT_RX_INLINE: DATA_V2 packets decrypted in the softirq they
+ *	arrived in (a lone packet), not by a worker of the receive pipeline
+ * @OVPN_STAT_RX_QUEUE_FULL: DATA_V2 packets dropped because the receive
+ *	pipeline was full (rx.c)
+ * @OVPN_STAT_RX_ERRORS: received packets dropped for none of the reasons
+ *	above: no memory, a decryption error other than a bad tag, a control
+ *	packet userspace could not take, the device down or going away
  * @__OVPN_STAT_COUNT: number of counters
  */
 enum ovpn_stat {
@@ -67,6 +74,9 @@ enum ovpn_stat {
 	OVPN_STAT_RX_MSS_CLAMPED,
 	OVPN_STAT_TX_TRAINS,
 	OVPN_STAT_TX_TRAIN_PACKETS,
+	OVPN_STAT_RX_INLINE,
+	OVPN_STAT_RX_QUEUE_FULL,
+	OVPN_STAT_RX_ERRORS,
 	__OVPN_STAT_COUNT,
 };
 

@@ -12,9 +12,8 @@
  * Detaching restores all of it, and the socket goes on as a plain TCP
  * socket.
  *
- * Here: the stream (framing, RX, TX, the socket callbacks). tcp_sock.c,
- * which calls into this file and never the reverse: the operations,
- * attach and detach.
+ * Here: the stream (framing, RX, TX, callbacks); tcp_sock.c (which calls
+ * into this file, never the reverse): the operations, attach and detach.
  *
  * RX. sk_data_ready moves all the unread bytes of the receive queue into
  * frames, under the socket lock (tcp_read_done() consumes them, so TCP's
@@ -577,7 +576,8 @@ void ovpn_tcp_rx(struct sock *sk, struct ovpn_tcp *tcp)
 			skb = alloc_skb(OVPN_TCP_LEN_SIZE + flen,
 					GFP_ATOMIC | __GFP_NOWARN);
 			if (unlikely(!skb)) {
-				dev_core_stats_rx_dropped_inc(tcp->osock->ovpn->dev);
+				ovpn_rx_drop(tcp->osock->ovpn,
+					     OVPN_STAT_RX_ERRORS);
 				tcp->rx_discard = flen;
 				continue;
 			}

@@ -86,7 +86,7 @@ static int ovpn_udp_encap_recv(struct sock *sk, struct sk_buff *skb)
 	}
 
 	if (unlikely(!pskb_may_pull(skb, sizeof(struct udphdr) + 1))) {
-		dev_core_stats_rx_dropped_inc(ovpn->dev);
+		ovpn_rx_drop(ovpn, OVPN_STAT_RX_ERRORS);
 		goto drop;
 	}
 
@@ -101,7 +101,7 @@ static int ovpn_udp_encap_recv(struct sock *sk, struct sk_buff *skb)
 
 	if (unlikely(!pskb_may_pull(skb, sizeof(struct udphdr) +
 					 OVPN_OPCODE_SIZE))) {
-		dev_core_stats_rx_dropped_inc(ovpn->dev);
+		ovpn_rx_drop(ovpn, OVPN_STAT_RX_ERRORS);
 		goto drop;
 	}
 

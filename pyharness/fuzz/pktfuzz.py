@@ -45,7 +45,7 @@ from ..proto import mss
 from ..proto.wire import OP_CONTROL_V1, PING_MAGIC, tcp_segment
 from . import pktlab as lab_mod
 from .pktlab import LISTEN_PORT, PacketLab, Target, install_keys
-from .pktmodel import ACCEPTED, RX_COUNTERS, Device, Peer, tcp_frames
+from .pktmodel import ACCEPTED, RX_COUNTERS, UNPREDICTED, Device, Peer, tcp_frames
 
 BATCH = 2000
 MSS_CLAMPED = "rx_mss_clamped"  # counted on top of a packet's fate (accepted)
@@ -265,7 +265,7 @@ class UdpFuzz:
                 break
             time.sleep(0.005)
         for name in names:
-            for counter in (ACCEPTED, *RX_COUNTERS, MSS_CLAMPED):
+            for counter in (ACCEPTED, *RX_COUNTERS, *UNPREDICTED, MSS_CLAMPED):
                 got = lab_mod.delta_of(before[name], after[name], counter)
                 if got != expect[name][counter]:
                     fig.problems.append(f"UDP {name}: {counter} +{got}, expected +{expect[name][counter]}")
@@ -398,7 +398,7 @@ class TcpFuzz:
         before = lab.counters(["fzt"])["fzt"]
         self._send(cli, data)
         after = self._settle(before, sum(expect.values()) - expect[MSS_CLAMPED])
-        for counter in (ACCEPTED, *RX_COUNTERS, MSS_CLAMPED):
+        for counter in (ACCEPTED, *RX_COUNTERS, *UNPREDICTED, MSS_CLAMPED):
             got = lab_mod.delta_of(before, after, counter)
             if got != expect[counter]:
                 fig.problems.append(f"{tag}: {counter} +{got}, expected +{expect[counter]} [{data.hex()}]")

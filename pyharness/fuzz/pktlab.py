@@ -24,7 +24,7 @@ from ..netlink import rtnl
 from ..netlink.dco import OvpnClient
 from ..proto.consts import DCO_V2, KeySlot, Mode
 from ..proto.wire import Cipher, keydir
-from .pktmodel import ACCEPTED, DROPS, RX_COUNTERS, Device, Peer
+from .pktmodel import ACCEPTED, DROPS, RX_COUNTERS, UNPREDICTED, Device, Peer
 
 SO_RCVBUFFORCE = 33
 SIOCETHTOOL = 0x8946
@@ -160,7 +160,8 @@ def ethtool_gstats(sock: socket.socket, ifname: str, n: int) -> tuple[int, ...]:
 
 def settled(before: dict[str, int], after: dict[str, int], total: int) -> bool:
     """Whether every packet of a batch has landed somewhere: accepted or in a reason counter."""
-    return delta_of(before, after, ACCEPTED) + sum(delta_of(before, after, c) for c in RX_COUNTERS) >= total
+    landed = (*RX_COUNTERS, *UNPREDICTED)
+    return delta_of(before, after, ACCEPTED) + sum(delta_of(before, after, c) for c in landed) >= total
 
 
 def delta_of(before: dict[str, int], after: dict[str, int], counter: str) -> int:

@@ -7,6 +7,7 @@ import socket
 
 import pytest
 
+from pyharness.guest import netns
 from pyharness.proto import wire as codec
 
 WINDOW = 2048
@@ -174,3 +175,29 @@ def test_random_garbage_with_data_opcode_never_crashes(rx):
     stats = w.end.ethtool_stats()
     assert stats["rx_auth_failed"] + stats["rx_no_key"] + stats["rx_malformed"] == 200
     assert w.end.stat("rx_dropped") == 200
+
+
+DROP_REASONS = (
+    "rx_malformed",
+    "rx_unknown_peer",
+    "rx_no_key",
+    "rx_auth_failed",
+    "rx_replay",
+    "rx_bad_source",
+    "rx_queue_full",
+    "rx_errors",
+)
+
+
+def test_packet_for_a_device_that_is_down_dropped_as_an_error(rx):
+    w, lst = rx
+    netns.ip("link", "set", w.end.ifname, "down", netns=w.end.ns)
+    try:
+        send_ids(w, [1])
+        assert delivered(lst) == []
+        stats = w.end.ethtool_stats()
+    finally:
+        netns.ip("link", "set", w.end.ifname, "up", netns=w.end.ns)
+    assert w.end.stat("rx_dropped") == 1
+    # one drop, one reason
+    assert {r: stats[r] for r in DROP_REASONS if stats[r]} == {"rx_errors": 1}
