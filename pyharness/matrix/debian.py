@@ -15,7 +15,6 @@ it has moved on the old release is retired (``retire``).
 
 from __future__ import annotations
 
-import fcntl
 import re
 import shutil
 import subprocess
@@ -218,12 +217,8 @@ def _ensure_toolchain(e: Entry, release: str) -> None:
 @contextmanager
 def locked() -> Iterator[None]:
     """Hold the matrix lock: no other process fetches, retires or prunes kernels meanwhile."""
-    with open(paths.downloads_dir() / "matrix.lock", "w") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+    with paths.locked(paths.downloads_dir() / "matrix.lock"):
+        yield
 
 
 def prepare(name: str) -> kernels.Kernel:

@@ -14,7 +14,6 @@ tree the module is built against) and installs into ``.../prefix``
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import os
 import shutil
@@ -190,13 +189,8 @@ def _build(src: Path, work: Path, jobs: int, log: Path) -> str:
 
 @contextmanager
 def _locked() -> Iterator[None]:
-    root().mkdir(parents=True, exist_ok=True)
-    with open(root() / "lock", "w") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+    with paths.locked(root() / "lock"):
+        yield
 
 
 def work_dir(version: str) -> Path:

@@ -15,6 +15,7 @@ from .kernels import Kernel
 
 MODULE_NAME = "ovpn-dco.ko"
 OWNER = "worktree"  # in a staging directory: the path of the work tree it builds
+LOCK = "lock"  # in a staging directory: held while a build copies and makes there
 UNOWNED_DAYS = 2.0  # a staging directory without OWNER (older harness) unused this long is removed
 
 
@@ -74,11 +75,15 @@ def stale(stage: Path, now: float) -> bool:
     return now - stage.stat().st_mtime > UNOWNED_DAYS * 86400
 
 
-def _stage(kernel: Kernel, debug: bool) -> Path:
+def _stage_root(kernel: Kernel, debug: bool) -> Path:
     flavour = "debug" if debug else "release"
     # one staging directory per work tree: two checkouts never build into (or load) each other's
     tree = hashlib.sha256(str(paths.REPO).encode()).hexdigest()[:8]
-    root = paths.cache_dir() / "build" / kernel.release / f"{flavour}-{tree}"
+    return paths.cache_dir() / "build" / kernel.release / f"{flavour}-{tree}"
+
+
+def _stage(kernel: Kernel, debug: bool) -> Path:
+    root = _stage_root(kernel, debug)
     prune(root.parent)
     root.mkdir(parents=True, exist_ok=True)
     (root / OWNER).write_text(f"{paths.REPO}\n")
@@ -111,8 +116,11 @@ def run_make(kernel: Kernel, args: list[str], tree: Path) -> subprocess.Complete
 def build(kernel: Kernel, *, debug: bool = False, jobs: int = 2) -> BuildResult:
     """Check the kernel config, then build the module; raise on failure."""
     kconfig.check(kernel.config)
-    src = _stage(kernel, debug)
-    proc = run_make(kernel, make_args(kernel, src, debug, (f"-j{jobs}",)), src.parent)
+    # one build at a time per staging directory: a guest test run and the host tests of one
+    # work tree would otherwise copy and make over each other
+    with paths.locked(_stage_root(kernel, debug) / LOCK):
+        src = _stage(kernel, debug)
+        proc = run_make(kernel, make_args(kernel, src, debug, (f"-j{jobs}",)), src.parent)
     if proc.returncode != 0:
         raise BuildError(f"building {MODULE_NAME} for {kernel.release} failed:\n{proc.stdout}")
     return BuildResult(src / MODULE_NAME, proc.stdout)

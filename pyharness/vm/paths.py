@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -44,3 +47,17 @@ def downloads_dir() -> Path:
 def python() -> str:
     """The interpreter of the harness venv (the guest sees the host's files)."""
     return sys.executable
+
+
+@contextmanager
+def locked(lock_file: Path) -> Iterator[None]:
+    """Hold an exclusive flock on ``lock_file`` (created, with its directory): processes that
+    take the same file run the block one at a time. Released on exit, and by the kernel if the
+    process dies."""
+    lock_file.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_file, "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)

@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import subprocess
+import threading
 import time
 
 import pytest
@@ -141,3 +142,30 @@ def test_staging_drops_sources_gone_from_subdirectories(monkeypatch, tmp_path):
     src = build._stage(kernel, debug=True)
     assert not any(p.exists() for p in gone)
     assert (src / "selftest" / "pktid.c").is_file()
+
+
+def test_builds_of_one_staging_directory_take_turns(monkeypatch, tmp_path):
+    """A second build of the same work tree and kernel waits for the first to finish making."""
+    monkeypatch.setenv("OVPN_DCO_CACHE", str(tmp_path / "cache"))
+    kernel = _fake_kernel("6.1.0-99-amd64", tmp_path)
+    monkeypatch.setattr(build.kconfig, "check", lambda _config: None)
+    events: list[str] = []
+
+    def fake_make(_kernel, _args, _tree):
+        events.append("make")
+        return subprocess.CompletedProcess([], 0, "", None)
+
+    monkeypatch.setattr(build, "run_make", fake_make)
+    done = threading.Event()
+
+    def second_build() -> None:
+        build.build(kernel)
+        done.set()
+
+    with paths.locked(build._stage_root(kernel, False) / build.LOCK):
+        t = threading.Thread(target=second_build)
+        t.start()
+        assert not done.wait(0.5)  # blocked on the first build's lock
+        events.append("first done")
+    t.join(10)
+    assert done.is_set() and events == ["first done", "make"]
