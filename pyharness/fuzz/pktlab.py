@@ -107,9 +107,26 @@ class PacketLab:
     def counters(self, names: list[str]) -> dict[str, dict[str, int]]:
         """The reason counters (ethtool -S) and rx_packets/rx_dropped of each device, read in-process:
         SIOCETHTOOL and /proc/net/dev of namespace a (a subprocess per read costs a second under TCG).
+
+        The two sources cannot be read at once: a packet dropped between the reads would show in
+        one and not the other (an rx_dropped without its reason). So the reason counters are read
+        before and after /proc/net/dev, until both reads agree.
         """
         if not self._stat_names:
             self._stat_names = list(rtnl.ethtool_stats(names[0], self.ns))
+        reasons = self._reasons(names)
+        while True:
+            base = self._proc_net_dev()
+            again = self._reasons(names)
+            if again == reasons:
+                return {name: reasons[name] | base[name] for name in names}
+            reasons = again
+
+    def _reasons(self, names: list[str]) -> dict[str, dict[str, int]]:
+        n = len(self._stat_names)
+        return {x: dict(zip(self._stat_names, ethtool_gstats(self._ioctl_sock, x, n), strict=True)) for x in names}
+
+    def _proc_net_dev(self) -> dict[str, dict[str, int]]:
         with netns.inside(self.ns):
             dev = Path("/proc/self/net/dev").read_text().splitlines()[2:]
         base = {}
@@ -117,11 +134,7 @@ class PacketLab:
             name, _, rest = line.partition(":")
             f = rest.split()
             base[name.strip()] = {"rx_packets": int(f[1]), "rx_dropped": int(f[3]), "tx_packets": int(f[9])}
-        out = {}
-        for name in names:
-            values = ethtool_gstats(self._ioctl_sock, name, len(self._stat_names))
-            out[name] = dict(zip(self._stat_names, values, strict=True)) | base[name]
-        return out
+        return base
 
     def drain(self, sock: socket.socket, expect: int = 0, timeout: float = 10) -> list[bytes]:
         """What ``sock`` holds, waiting up to ``timeout`` (a stock kernel's, scaled) for ``expect``
