@@ -261,6 +261,7 @@ void ovpn_recv(struct ovpn_peer *peer, struct sk_buff *skb)
 {
 	struct ovpn_crypto_key_slot *ks;
 	u8 key_id = skb->data[0] & OVPN_KEY_ID_MASK;
+	int err;
 
 	ks = ovpn_crypto_key_id_to_slot(&peer->crypto, key_id);
 	if (unlikely(!ks)) {
@@ -277,16 +278,10 @@ void ovpn_recv(struct ovpn_peer *peer, struct sk_buff *skb)
 	ovpn_skb_cb(skb)->peer = peer;
 	ovpn_skb_cb(skb)->rx_ks = ks;
 
-	switch (ovpn_rx_enqueue(peer->ovpn, skb)) {
-	case 0:
-		break;
-	case -ENOBUFS:
-		ovpn_rx_discard(skb, OVPN_STAT_RX_QUEUE_FULL);
-		break;
-	default:
-		ovpn_rx_discard(skb, OVPN_STAT_RX_ERRORS);
-		break;
-	}
+	err = ovpn_rx_enqueue(peer->ovpn, skb);
+	if (unlikely(err))
+		ovpn_rx_discard(skb, err == -ENOBUFS ? OVPN_STAT_RX_QUEUE_FULL :
+						       OVPN_STAT_RX_ERRORS);
 }
 
 /* does @peer's transport carry a stream (TCP) rather than datagrams? */

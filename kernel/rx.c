@@ -14,10 +14,7 @@
  *     then queues the worker of the arrival CPU - or, when the cell has
  *     more than OVPN_RX_SPREAD packets waiting, of the next online CPU in
  *     turn: a stream the arrival CPU keeps up with stays there, the excess
- *     of a burst or a flood goes to every CPU. A packet that finds its
- *     cell empty - a TCP stream's ACK, a ping - is decrypted right there
- *     instead, within a budget per CPU (ovpn_rx_inline()): it goes up
- *     without waiting for a worker to be woken and scheduled.
+ *     of a burst or a flood goes to every CPU.
  *  2. ovpn_rx_work() (process context) takes packets from the ring and
  *     decrypts them (io.c: ovpn_rx_decrypt()), OVPN_RX_BATCH at a time with
  *     bottom halves disabled; each result goes into the packet's control
@@ -48,7 +45,6 @@
 
 #include <linux/cpumask.h>
 #include <linux/delay.h>
-#include <linux/jiffies.h>
 #include <linux/netdevice.h>
 #include <linux/percpu.h>
 #include <linux/ptr_ring.h>
@@ -73,23 +69,15 @@
 #define OVPN_RX_SPREAD		16
 /* ovpn_skb_cb(skb)->rx_result of a packet not decrypted yet */
 #define OVPN_RX_PENDING		1
-/* packets a CPU may decrypt in the softirq they arrive in, per second */
-#define OVPN_RX_INLINE_RATE	8000
-#define OVPN_RX_INLINE_PER_TICK	DIV_ROUND_UP(OVPN_RX_INLINE_RATE, HZ)
 
 /**
  * struct ovpn_rx_cell - the packets that arrived on one CPU
  * @queue: in arrival order, decrypted or not
  * @napi: delivers from the head of @queue
- * @inline_tick: the jiffy @inline_left counts for
- * @inline_left: packets the arrival softirq may still decrypt itself in
- *	@inline_tick (ovpn_rx_inline())
  */
 struct ovpn_rx_cell {
 	struct sk_buff_head queue;
 	struct napi_struct napi;
-	unsigned long inline_tick;
-	unsigned int inline_left;
 };
 
 /**
@@ -176,28 +164,6 @@ static int ovpn_rx_next_cpu(struct ovpn_rx *rx)
 	return cpu;
 }
 
-/*
- * May the arrival softirq decrypt a packet that found @cell empty itself?
- *
- * A lone packet - a TCP stream's ACK, a ping, the first of a burst - then
- * costs no worker wakeup and no context switch on its way up. At most
- * OVPN_RX_INLINE_RATE packets a second per CPU are decrypted so: a flood
- * cannot take the arrival CPU back from the application with it.
- */
-static bool ovpn_rx_inline(struct ovpn_rx_cell *cell)
-{
-	unsigned long now = jiffies;
-
-	if (cell->inline_tick != now) {
-		cell->inline_tick = now;
-		cell->inline_left = OVPN_RX_INLINE_PER_TICK;
-	}
-	if (!cell->inline_left)
-		return false;
-	cell->inline_left--;
-	return true;
-}
-
 /**
  * ovpn_rx_enqueue - queue a received DATA_V2 packet for decryption
  * @ovpn: the device
@@ -236,13 +202,6 @@ int ovpn_rx_enqueue(struct ovpn_struct *ovpn, struct sk_buff *skb)
 	__skb_queue_tail(&cell->queue, skb);
 	qlen = skb_queue_len(&cell->queue);
 	spin_unlock(&cell->queue.lock);
-
-	/* the cell is this CPU's, and bottom halves are disabled */
-	if (qlen == 1 && ovpn_rx_inline(cell)) {
-		ovpn_stats_inc(ovpn, OVPN_STAT_RX_INLINE);
-		ovpn_rx_decrypt(skb);
-		goto out;
-	}
 
 	if (unlikely(ptr_ring_produce(&rx->ring, skb))) {
 		/* still pending, so no poll took it: the caller drops it */

@@ -31,7 +31,6 @@ static const char ovpn_stat_names[__OVPN_STAT_COUNT][ETH_GSTRING_LEN] = {
 	[OVPN_STAT_RX_MSS_CLAMPED]	= "rx_mss_clamped",
 	[OVPN_STAT_TX_TRAINS]		= "tx_trains",
 	[OVPN_STAT_TX_TRAIN_PACKETS]	= "tx_train_packets",
-	[OVPN_STAT_RX_INLINE]		= "rx_inline",
 	[OVPN_STAT_RX_QUEUE_FULL]	= "rx_queue_full",
 	[OVPN_STAT_RX_ERRORS]		= "rx_errors",
 };

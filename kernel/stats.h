@@ -46,8 +46,6 @@ struct ovpn_struct;
  * @OVPN_STAT_TX_TRAINS: trains sent: the encrypted segments of a GSO
  *	send as one UDP GSO packet (train.c)
  * @OVPN_STAT_TX_TRAIN_PACKETS: DATA_V2 packets sent in those trains
- * @OVPN_STAT_RX_INLINE: DATA_V2 packets decrypted in the softirq they
- *	arrived in (a lone packet), not by a worker of the receive pipeline
  * @OVPN_STAT_RX_QUEUE_FULL: DATA_V2 packets dropped because the receive
  *	pipeline was full (rx.c)
  * @OVPN_STAT_RX_ERRORS: received packets dropped for none of the reasons
@@ -74,7 +72,6 @@ enum ovpn_stat {
 	OVPN_STAT_RX_MSS_CLAMPED,
 	OVPN_STAT_TX_TRAINS,
 	OVPN_STAT_TX_TRAIN_PACKETS,
-	OVPN_STAT_RX_INLINE,
 	OVPN_STAT_RX_QUEUE_FULL,
 	OVPN_STAT_RX_ERRORS,
 	__OVPN_STAT_COUNT,
