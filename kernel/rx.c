@@ -36,9 +36,10 @@
  *
  * Memory: per device, a ring of OVPN_RX_RING_SIZE pointers and a cell and a
  * worker per possible CPU; nothing per peer. A packet is dropped (counted
- * in rx_dropped and rx_queue_full) when its cell holds OVPN_RX_CELL_MAX packets or the ring
- * is full: the pipeline never holds more than that. A packet holds its peer
- * and its key slot (taken on arrival, io.c: ovpn_recv()) until delivered.
+ * in rx_dropped and rx_queue_full) when its cell holds OVPN_RX_CELL_MAX
+ * packets or the ring is full: the pipeline never holds more than that.
+ * A packet holds its peer and its key slot (taken on arrival, io.c:
+ * ovpn_recv()) until delivered.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt

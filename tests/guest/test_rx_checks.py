@@ -7,6 +7,7 @@ import socket
 
 import pytest
 
+from pyharness.fuzz.pktmodel import DROPS
 from pyharness.guest import netns
 from pyharness.proto import wire as codec
 
@@ -177,18 +178,6 @@ def test_random_garbage_with_data_opcode_never_crashes(rx):
     assert w.end.stat("rx_dropped") == 200
 
 
-DROP_REASONS = (
-    "rx_malformed",
-    "rx_unknown_peer",
-    "rx_no_key",
-    "rx_auth_failed",
-    "rx_replay",
-    "rx_bad_source",
-    "rx_queue_full",
-    "rx_errors",
-)
-
-
 def test_packet_for_a_device_that_is_down_dropped_as_an_error(rx):
     w, lst = rx
     netns.ip("link", "set", w.end.ifname, "down", netns=w.end.ns)
@@ -200,4 +189,4 @@ def test_packet_for_a_device_that_is_down_dropped_as_an_error(rx):
         netns.ip("link", "set", w.end.ifname, "up", netns=w.end.ns)
     assert w.end.stat("rx_dropped") == 1
     # one drop, one reason
-    assert {r: stats[r] for r in DROP_REASONS if stats[r]} == {"rx_errors": 1}
+    assert {r: stats[r] for r in DROPS if stats[r]} == {"rx_errors": 1}
