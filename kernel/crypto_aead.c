@@ -240,35 +240,30 @@ OVPN_COMPAT_CRYPTO_DONE(ovpn_aead_encrypt_done_cb, ovpn_aead_encrypt_done)
  * ovpn_aead_encrypt - encrypt a packet into a DATA_V2 packet
  * @ks: the key slot (PRIMARY), referenced by the caller for the call
  * @peer_id: the peer id to put in the header, 24 bits
+ * @pktid: the packet id, taken from @ks by the caller
+ *	(ovpn_pktid_xmit_next())
  * @skb: the plaintext, linear or not, with OVPN_DATA_V2_OVERHEAD bytes of
  *	headroom (skb_cow_head()) and no pending checksum
  * @done: called when the encryption ends, if it goes asynchronous
  *
- * Takes the next packet id of @ks, then encrypts in place (making the
- * packet writable first) and pushes the header: at the end skb->data is
- * the whole DATA_V2 packet, OVPN_DATA_V2_OVERHEAD bytes longer than the
- * plaintext.
+ * Encrypts in place (making the packet writable first) and pushes the
+ * header: at the end skb->data is the whole DATA_V2 packet,
+ * OVPN_DATA_V2_OVERHEAD bytes longer than the plaintext.
  *
  * Context: softirq or process context, bottom halves disabled or not.
  * Return: 0 when done; -EINPROGRESS when the encryption continues
  * asynchronously: @done then receives @skb and the result, and owns @skb;
  * otherwise a negative errno, with @done not called and @skb (its content
- * undefined) left to the caller: -ERANGE when the packet ids of @ks are
- * exhausted, -ENOMEM, or an error of the transform.
+ * undefined) left to the caller: -ENOMEM, or an error of the transform.
  */
 int ovpn_aead_encrypt(struct ovpn_crypto_key_slot *ks, u32 peer_id,
-		      struct sk_buff *skb, ovpn_crypto_done_t done)
+		      u32 pktid, struct sk_buff *skb, ovpn_crypto_done_t done)
 {
 	unsigned int len = skb->len;
 	struct ovpn_aead_ctx *ctx;
 	struct sk_buff *trailer;
 	int nfrags, ret;
-	u32 pktid;
 	u8 *hdr;
-
-	ret = ovpn_pktid_xmit_next(&ks->pid_xmit, &pktid);
-	if (unlikely(ret))
-		return ret;
 
 	/* the caller made room already: this only checks it */
 	if (unlikely(skb_cow_head(skb, OVPN_DATA_V2_OVERHEAD)))
@@ -319,7 +314,7 @@ static int ovpn_aead_decrypt_finish(struct ovpn_crypto_key_slot *ks,
 	if (unlikely(err))
 		return err;
 
-	ovpn_skb_cb(skb)->rx_pktid = pktid;
+	ovpn_skb_cb(skb)->pktid = pktid;
 	/* in the linear part: see ovpn_aead_decrypt() */
 	__skb_pull(skb, OVPN_DATA_V2_OVERHEAD);
 	/* any checksum the device computed was over the ciphertext */
@@ -368,7 +363,7 @@ static int ovpn_chachapoly_decrypt_skb(struct ovpn_crypto_key_slot *ks,
  *
  * Decrypts in place (making the packet writable first). Only once the tag
  * proved the packet authentic is its packet id handed to the caller, in
- * ovpn_skb_cb(skb)->rx_pktid, for the replay check (ovpn_pktid_recv() on
+ * ovpn_skb_cb(skb)->pktid, for the replay check (ovpn_pktid_recv() on
  * the replay window of @ks), which the caller makes in the order the
  * packets arrived. Then the header goes: at the end skb->data is the
  * plaintext, skb->ip_summed CHECKSUM_NONE.

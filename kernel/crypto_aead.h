@@ -38,7 +38,7 @@ struct ovpn_peer;
  */
 typedef void (*ovpn_crypto_done_t)(struct sk_buff *skb, int err);
 
-struct ovpn_rx_cell;
+struct ovpn_pipe_cell;
 
 /**
  * struct ovpn_skb_cb - ovpn-dco's use of skb->cb between xmit or receive
@@ -48,22 +48,25 @@ struct ovpn_rx_cell;
  *	ovpn_aead_encrypt() / ovpn_aead_decrypt()
  * @ctx: per-packet crypto state of the operation in progress; private to
  *	crypto_aead.c
- * @cell: RX: the cell of the receive pipeline that delivers the packet
- *	(rx.c)
- * @rx_ks: RX: the key slot of the packet's key id when it arrived,
- *	referenced until its decryption ends
- * @rx_result: RX: the result of the decryption, or pending; rx.c's
- * @rx_pktid: RX: the packet id of an authentic packet, for the replay
- *	check; set by ovpn_aead_decrypt()
+ * @cell: the cell of the crypto pipeline that finishes the packet (pipe.c)
+ * @slot: in a pipeline, the key slot the packet is encrypted or decrypted
+ *	with: on receive, the slot of the packet's key id when it arrived; on
+ *	send, the primary slot when it was queued. Referenced until the
+ *	packet is finished
+ * @result: in a pipeline, the result of the crypto operation, or pending
+ *	(pipe.c)
+ * @pktid: RX: the packet id of an authentic packet, for the replay check,
+ *	set by ovpn_aead_decrypt(); TX in a pipeline: the packet id taken
+ *	when it was queued
  */
 struct ovpn_skb_cb {
 	struct ovpn_peer *peer;
 	struct ovpn_crypto_key_slot *ks;
 	void *ctx;
-	struct ovpn_rx_cell *cell;
-	struct ovpn_crypto_key_slot *rx_ks;
-	int rx_result;
-	u32 rx_pktid;
+	struct ovpn_pipe_cell *cell;
+	struct ovpn_crypto_key_slot *slot;
+	int result;
+	u32 pktid;
 };
 
 static_assert(sizeof(struct ovpn_skb_cb) <= sizeof_field(struct sk_buff, cb));
@@ -85,7 +88,7 @@ ovpn_aead_crypto_key_slot_new(const struct ovpn_key_config *kc,
 void ovpn_aead_crypto_key_slot_destroy(struct ovpn_crypto_key_slot *ks);
 
 int ovpn_aead_encrypt(struct ovpn_crypto_key_slot *ks, u32 peer_id,
-		      struct sk_buff *skb, ovpn_crypto_done_t done);
+		      u32 pktid, struct sk_buff *skb, ovpn_crypto_done_t done);
 int ovpn_aead_decrypt(struct ovpn_crypto_key_slot *ks, struct sk_buff *skb,
 		      ovpn_crypto_done_t done);
 

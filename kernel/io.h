@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * ovpn-dco: OpenVPN data channel offload - data path
+ * ovpn-dco: OpenVPN data channel offload - data path: receive (io.c) and
+ * transmit (tx.c)
  */
 
 #ifndef _NET_OVPN_DCO_IO_H_
@@ -10,8 +11,8 @@
 
 #include "stats.h"
 
-struct napi_struct;
 struct ovpn_peer;
+struct ovpn_struct;
 struct sk_buff;
 
 /* first byte of an OpenVPN packet: opcode (5 bits), key id (3 bits) */
@@ -20,11 +21,11 @@ struct sk_buff;
 /* the only data channel opcode ovpn-dco handles */
 #define OVPN_OP_DATA_V2		9
 
-netdev_tx_t ovpn_net_xmit(struct sk_buff *skb, struct net_device *dev);
+int ovpn_rx_init(struct ovpn_struct *ovpn);
 void ovpn_recv(struct ovpn_peer *peer, struct sk_buff *skb);
-void ovpn_rx_decrypt(struct sk_buff *skb);
-void ovpn_rx_deliver(struct napi_struct *napi, struct sk_buff *skb, int err);
-void ovpn_rx_discard(struct sk_buff *skb, enum ovpn_stat stat);
+
+int ovpn_tx_init(struct ovpn_struct *ovpn);
+netdev_tx_t ovpn_net_xmit(struct sk_buff *skb, struct net_device *dev);
 int ovpn_send_transport(struct ovpn_peer *peer, struct sk_buff *skb);
 void ovpn_send(struct ovpn_peer *peer, struct sk_buff *skb, bool keepalive);
 

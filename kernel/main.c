@@ -26,7 +26,7 @@
 #include "netlink.h"
 #include "ovpnstruct.h"
 #include "peer.h"
-#include "rx.h"
+#include "pipe.h"
 #include "stats.h"
 #include "selftest/selftest.h"
 
@@ -53,15 +53,21 @@ static int ovpn_net_init(struct net_device *dev)
 	if (err)
 		goto err_stats;
 
+	err = ovpn_tx_init(ovpn);
+	if (err)
+		goto err_rx;
+
 	/* MP: the peer tables; ovpn_priv_free() frees them */
 	err = ovpn_peers_init(ovpn);
 	if (err)
-		goto err_gro;
+		goto err_tx;
 
 	return 0;
 
-err_gro:
-	ovpn_rx_destroy(ovpn);
+err_tx:
+	ovpn_pipe_destroy(&ovpn->tx);
+err_rx:
+	ovpn_pipe_destroy(&ovpn->rx);
 err_stats:
 	ovpn_stats_free(ovpn);
 err_tstats:
@@ -86,7 +92,8 @@ static void ovpn_net_uninit(struct net_device *dev)
 	struct ovpn_struct *ovpn = netdev_priv(dev);
 
 	ovpn_struct_teardown(ovpn);
-	ovpn_rx_destroy(ovpn);
+	ovpn_pipe_destroy(&ovpn->tx);
+	ovpn_pipe_destroy(&ovpn->rx);
 }
 
 static int ovpn_net_open(struct net_device *dev)
@@ -311,7 +318,7 @@ static int __init ovpn_init(void)
 	if (err)
 		return err;
 
-	err = ovpn_rx_wq_init();
+	err = ovpn_pipe_wq_init();
 	if (err)
 		goto err_cache;
 
@@ -333,7 +340,7 @@ static int __init ovpn_init(void)
 err_link:
 	while (i--)
 		rtnl_link_unregister(ovpn_link_kinds[i]);
-	ovpn_rx_wq_destroy();
+	ovpn_pipe_wq_destroy();
 err_cache:
 	ovpn_peer_cache_destroy();
 	return err;
@@ -350,8 +357,8 @@ static void __exit ovpn_cleanup(void)
 	while (i--)
 		rtnl_link_unregister(ovpn_link_kinds[i]);
 	ovpn_nl_unregister();
-	/* every device is gone, with its receive pipeline */
-	ovpn_rx_wq_destroy();
+	/* every device is gone, with its pipelines */
+	ovpn_pipe_wq_destroy();
 	/* the RCU callbacks that free peers, sockets and listeners */
 	rcu_barrier();
 	ovpn_peer_cache_destroy();

@@ -125,7 +125,7 @@ out:
  * @peer: the peer, its socket still attached
  *
  * A received packet is delivered (and clamped) later than it arrived (the
- * receive pipeline, rx.c), possibly after its peer's socket went: the
+ * receive pipeline, pipe.c), possibly after its peer's socket went: the
  * clamp then uses the transport noted here.
  *
  * Context: any but hard IRQ.

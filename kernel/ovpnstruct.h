@@ -13,7 +13,7 @@
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
 
-#include "rx.h"
+#include "pipe.h"
 
 struct net_device;
 struct ovpn_dev_stats;
@@ -61,7 +61,9 @@ struct ovpn_peer_table {
  * @peer: P2P mode: the one peer (RCU; writers hold @lock)
  * @peers: MP mode: the peer tables; NULL in P2P mode
  * @rx: the receive pipeline: decryption on every CPU, delivery in order
- *	(rx.c)
+ *	(pipe.c, io.c)
+ * @tx: the transmit pipeline: encryption on every CPU, sending in order
+ *	(pipe.c, tx.c)
  * @stats: per-CPU reason counters (stats.h)
  * @keepalive_work: sends keepalive pings and expires silent peers, for
  *	every peer of the device
@@ -83,7 +85,8 @@ struct ovpn_struct {
 	unsigned long keepalive_at;
 	struct ovpn_peer __rcu *peer;
 	struct ovpn_peer_table *peers;
-	struct ovpn_rx rx;
+	struct ovpn_pipe rx;
+	struct ovpn_pipe tx;
 	struct ovpn_dev_stats __percpu *stats;
 	struct delayed_work keepalive_work;
 	struct ovpn_nl_listener __rcu *listener;

@@ -33,6 +33,7 @@ static const char ovpn_stat_names[__OVPN_STAT_COUNT][ETH_GSTRING_LEN] = {
 	[OVPN_STAT_TX_TRAIN_PACKETS]	= "tx_train_packets",
 	[OVPN_STAT_RX_QUEUE_FULL]	= "rx_queue_full",
 	[OVPN_STAT_RX_ERRORS]		= "rx_errors",
+	[OVPN_STAT_TX_QUEUE_FULL]	= "tx_queue_full",
 };
 
 /**

@@ -47,10 +47,12 @@ struct ovpn_struct;
  *	send as one UDP GSO packet (train.c)
  * @OVPN_STAT_TX_TRAIN_PACKETS: DATA_V2 packets sent in those trains
  * @OVPN_STAT_RX_QUEUE_FULL: DATA_V2 packets dropped because the receive
- *	pipeline was full (rx.c)
+ *	pipeline was full (pipe.c)
  * @OVPN_STAT_RX_ERRORS: received packets dropped for none of the reasons
  *	above: no memory, a decryption error other than a bad tag, a control
  *	packet userspace could not take, the device down or going away
+ * @OVPN_STAT_TX_QUEUE_FULL: packets dropped because the transmit
+ *	pipeline was full (pipe.c, tx.c)
  * @__OVPN_STAT_COUNT: number of counters
  */
 enum ovpn_stat {
@@ -74,6 +76,7 @@ enum ovpn_stat {
 	OVPN_STAT_TX_TRAIN_PACKETS,
 	OVPN_STAT_RX_QUEUE_FULL,
 	OVPN_STAT_RX_ERRORS,
+	OVPN_STAT_TX_QUEUE_FULL,
 	__OVPN_STAT_COUNT,
 };
 

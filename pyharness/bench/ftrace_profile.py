@@ -20,6 +20,7 @@ TRACEFS = Path("/sys/kernel/tracing")
 DATA_PATH = (
     "ovpn_net_xmit",
     "__skb_gso_segment",
+    "ovpn_tx_work",
     "ovpn_aead_encrypt",
     "ovpn_chachapoly_seal",
     "crypto_aead_encrypt",
@@ -37,6 +38,7 @@ DATA_PATH = (
     "chacha_crypt",  # 7.x
     "poly1305_update_arch",  # 6.1, 6.12
     "poly1305_update",  # 7.x
+    "ovpn_rx_finish",
     "ovpn_rx_deliver",
 )
 

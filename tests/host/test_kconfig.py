@@ -11,7 +11,7 @@ import pytest
 from pyharness.vm import build, kconfig, kernels, paths
 
 SEED_SELECTS = {"NET_UDP_TUNNEL", "DST_CACHE", "CRYPTO", "CRYPTO_AES", "CRYPTO_GCM"}
-# the receive pipeline (kernel/rx.c) delivers through NAPI contexts of its own, not gro_cells
+# the receive pipeline (kernel/pipe.c) delivers through NAPI contexts of its own, not gro_cells
 DATA_PATH_SELECTS: set[str] = set()
 # ChaCha20-Poly1305 is built from the library functions, not the crypto API's template
 CHACHAPOLY_SELECTS = {"CRYPTO_LIB_CHACHA", "CRYPTO_LIB_POLY1305"}

@@ -14,6 +14,9 @@ MAX_LINES = 700
 BELOW_NETLINK = (
     "io.c",
     "io.h",
+    "tx.c",
+    "pipe.c",
+    "pipe.h",
     "udp.c",
     "udp.h",
     "tcp.c",

@@ -1,0 +1,130 @@
+"""The transmit pipeline (kernel/tx.c, kernel/pipe.c): encryption spread over the CPUs, sending in order.
+
+The segments of a GSO send leave the sending CPU unencrypted: the pipeline's workers encrypt them
+on every CPU, and its NAPI poll sends them in the order they were queued, which is the order of
+their packet ids. What reaches the peer must be every segment, in order, with the ids one after
+the other; a lone packet sent right behind them must not overtake them.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from pyharness.net import topo
+from pyharness.proto import wire as codec
+from pyharness.proto.wire import Cipher
+
+TRACEFS = Path("/sys/kernel/tracing")
+SENDER_CPU = 0  # the wire fixture pins this process there
+OTHER_CPU = 1
+SEG = 1000  # UDP_SEGMENT size of the inner sends
+SEGS = 40  # segments of one GSO send: more than a cell keeps on its own CPU (OVPN_PIPE_SPREAD)
+SENDS = 10
+UDP_SEGMENT = 103  # <linux/udp.h>
+DPORT = 7777
+
+
+def two_cpus() -> bool:
+    return (os.cpu_count() or 1) >= 2
+
+
+pytestmark = pytest.mark.skipif(not two_cpus(), reason="the guest has one CPU: nothing to spread over")
+
+
+@contextmanager
+def encryptions() -> Iterator[dict[int, int]]:
+    """Count, per CPU, the calls of ovpn_aead_encrypt inside the block (the function tracer)."""
+    if not (TRACEFS / "trace").exists():
+        subprocess.run(["mount", "-t", "tracefs", "nodev", str(TRACEFS)], check=True)
+    counts: dict[int, int] = {}
+    (TRACEFS / "current_tracer").write_text("nop")
+    (TRACEFS / "set_ftrace_filter").write_text("ovpn_aead_encrypt")
+    (TRACEFS / "trace").write_text("")
+    (TRACEFS / "current_tracer").write_text("function")
+    try:
+        yield counts
+    finally:
+        (TRACEFS / "current_tracer").write_text("nop")
+        for cpu in range(os.cpu_count() or 1):
+            trace = (TRACEFS / f"per_cpu/cpu{cpu}/trace").read_text()
+            counts[cpu] = sum("ovpn_aead_encrypt" in line for line in trace.splitlines() if not line.startswith("#"))
+        (TRACEFS / "set_ftrace_filter").write_text("")
+
+
+def sender(w: topo.WirePair) -> socket.socket:
+    with topo.netns.inside(w.end.ns):
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4 << 20)
+    return s
+
+
+def gso_send(s: socket.socket, first: int) -> None:
+    """One UDP_SEGMENT write of SEGS segments, segment i filled with its number (5 digits)."""
+    data = b"".join(b"%05d" % (first + i) * (SEG // 5) for i in range(SEGS))
+    seg = [(socket.SOL_UDP, UDP_SEGMENT, SEG.to_bytes(2, "little"))]
+    assert s.sendmsg([data], seg, 0, (topo.TUNNEL4[1], DPORT)) == len(data)
+
+
+def received(w: topo.WirePair, n: int) -> list[codec.Decrypted]:
+    """The next ``n`` UDP-carrying DATA_V2 packets the Python peer gets, decrypted."""
+    out: list[codec.Decrypted] = []
+    while len(out) < n:
+        d = codec.decrypt(w.kernel_tx, w.recv())
+        if d.plaintext[0] >> 4 == 4 and d.plaintext[9] == socket.IPPROTO_UDP:
+            out.append(d)
+    return out
+
+
+def warm(w: topo.WirePair, s: socket.socket) -> int:
+    """One datagram through the tunnel first: the underlay's neighbour is resolved. Its packet id."""
+    s.sendto(b"warm", (topo.TUNNEL4[1], DPORT))
+    (d,) = received(w, 1)
+    assert codec.udp_payload(d.plaintext) == b"warm"
+    return d.packet_id
+
+
+@pytest.mark.parametrize("cipher", [Cipher.AES_256_GCM, Cipher.CHACHA20_POLY1305], ids=lambda c: c.name)
+def test_bulk_sends_are_encrypted_off_the_sending_cpu_and_sent_in_order(wire, cipher):
+    w = wire(cipher=cipher)
+    w.peer.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
+    s = sender(w)
+    first_pid = warm(w, s) + 1
+    tx_before = w.end.stat("tx_packets")
+    stats_before = w.end.ethtool_stats()
+
+    with encryptions() as calls:
+        for i in range(SENDS):
+            gso_send(s, i * SEGS)
+        got = received(w, SENDS * SEGS)
+
+    assert [d.packet_id for d in got] == list(range(first_pid, first_pid + SENDS * SEGS))
+    assert [codec.udp_payload(d.plaintext)[:5] for d in got] == [b"%05d" % i for i in range(SENDS * SEGS)]
+    assert all(len(codec.udp_payload(d.plaintext)) == SEG for d in got)
+    assert w.end.stat("tx_packets") - tx_before == SENDS * SEGS
+    stats = w.end.ethtool_stats()
+    drops = {k: stats[k] - stats_before[k] for k in ("tx_errors", "tx_queue_full")}
+    assert drops == {"tx_errors": 0, "tx_queue_full": 0}
+    # every segment encrypted once, and not all of them where the sender runs
+    assert sum(calls.values()) == SENDS * SEGS, calls
+    assert calls[OTHER_CPU] > 0, calls
+
+
+def test_a_lone_packet_queues_behind_a_bulk_send(wire):
+    w = wire()
+    s = sender(w)
+    first_pid = warm(w, s) + 1
+
+    # the lone datagram follows within microseconds, while the segments are being encrypted
+    gso_send(s, 0)
+    s.sendto(b"lone", (topo.TUNNEL4[1], DPORT))
+    got = received(w, SEGS + 1)
+
+    assert [d.packet_id for d in got] == list(range(first_pid, first_pid + SEGS + 1))
+    assert [codec.udp_payload(d.plaintext)[:5] for d in got] == [*(b"%05d" % i for i in range(SEGS)), b"lone"]
