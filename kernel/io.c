@@ -303,7 +303,7 @@ void ovpn_recv(struct ovpn_peer *peer, struct sk_buff *skb)
 	ovpn_skb_cb(skb)->peer = peer;
 	ovpn_skb_cb(skb)->slot = ks;
 
-	err = ovpn_pipe_enqueue(&peer->ovpn->rx, skb);
+	err = ovpn_pipe_enqueue(&peer->ovpn->rx, skb, smp_processor_id());
 	if (unlikely(err))
 		ovpn_rx_discard(skb, err == -ENOBUFS ? OVPN_STAT_RX_QUEUE_FULL :
 						       OVPN_STAT_RX_ERRORS);

@@ -11,8 +11,9 @@
  * and the work is spread:
  *
  *  1. ovpn_pipe_enqueue() (softirq, or bottom halves disabled) appends the
- *     packet to the cell of the current CPU, a queue in entry order, and
- *     to the pipeline's ring, then queues the worker of the current CPU -
+ *     packet to a cell, a queue in entry order - on receive the cell of
+ *     the current CPU, on transmit the one of the packet's peer - and to
+ *     the pipeline's ring, then queues the worker of the current CPU -
  *     or, when the cell has more than OVPN_PIPE_SPREAD packets waiting, of
  *     the next online CPU in turn: a stream the entry CPU keeps up with
  *     stays there, the excess of a burst or a flood goes to every CPU.
@@ -33,8 +34,9 @@
  *
  * What enters a cell leaves it in the same order, however the crypto
  * operations end: a peer's received packets arrive on one CPU (the NIC
- * hashes the outer flow; a TCP stream is read in order), a sending task's
- * packets are sent from its CPU.
+ * hashes the outer flow; a TCP stream is read in order) and go to its
+ * cell; the packets sent to a peer, from any CPU, go to the peer's cell,
+ * and take their packet ids there, in the queue's order.
  *
  * Memory: per pipeline, a ring of pointers and a cell and a worker per
  * possible CPU; nothing per peer. ovpn_pipe_enqueue() refuses a packet
@@ -173,16 +175,20 @@ static int ovpn_pipe_next_cpu(struct ovpn_pipe *pipe)
  * @pipe: the pipeline
  * @skb: the packet, with its control block set up for @pipe's ops;
  *	consumed on success
+ * @cpu: the possible CPU whose cell the packet goes to: the current one
+ *	(receive), or one chosen by the caller to keep packets in one order
+ *	(transmit: one cell per peer)
  *
  * Context: softirq, or process context with bottom halves disabled.
  * Return: 0 if the pipeline took @skb (from here on it is finished, or
  * discarded and counted, in order); -ENOBUFS if its cell or the ring is
- * full or -ENODEV if the device is going away: @skb is then the caller's.
+ * full, -ENODEV if the device is going away, or the error of
+ * ops->queued: @skb is then the caller's.
  */
-int ovpn_pipe_enqueue(struct ovpn_pipe *pipe, struct sk_buff *skb)
+int ovpn_pipe_enqueue(struct ovpn_pipe *pipe, struct sk_buff *skb, int cpu)
 {
 	struct ovpn_pipe_cell *cell;
-	int cpu, ret = 0;
+	int ret = 0;
 	u32 qlen;
 
 	/* ovpn_pipe_destroy() waits for the RCU readers that saw !dying */
@@ -192,7 +198,7 @@ int ovpn_pipe_enqueue(struct ovpn_pipe *pipe, struct sk_buff *skb)
 		goto out;
 	}
 
-	cell = this_cpu_ptr(pipe->cells);
+	cell = per_cpu_ptr(pipe->cells, cpu);
 	ovpn_skb_cb(skb)->cell = cell;
 	ovpn_skb_cb(skb)->result = OVPN_PIPE_PENDING;
 
@@ -203,6 +209,14 @@ int ovpn_pipe_enqueue(struct ovpn_pipe *pipe, struct sk_buff *skb)
 		goto out;
 	}
 	__skb_queue_tail(&cell->queue, skb);
+	if (pipe->ops->queued) {
+		ret = pipe->ops->queued(skb);
+		if (unlikely(ret)) {
+			__skb_unlink(skb, &cell->queue);
+			spin_unlock(&cell->queue.lock);
+			goto out;
+		}
+	}
 	qlen = skb_queue_len(&cell->queue);
 	spin_unlock(&cell->queue.lock);
 
@@ -215,7 +229,7 @@ int ovpn_pipe_enqueue(struct ovpn_pipe *pipe, struct sk_buff *skb)
 		goto out;
 	}
 
-	/* this CPU's worker, unless it falls behind: then every CPU's */
+	/* this CPU's worker, unless the cell falls behind: then every CPU's */
 	cpu = qlen > OVPN_PIPE_SPREAD ? ovpn_pipe_next_cpu(pipe) :
 					smp_processor_id();
 	queue_work_on(cpu, ovpn_pipe_wq,
@@ -226,19 +240,18 @@ out:
 }
 
 /**
- * ovpn_pipe_idle - whether the current CPU's cell is empty
+ * ovpn_pipe_idle - whether a cell is empty
  * @pipe: the pipeline
- *
- * Only the current CPU adds to its cell: an empty cell stays empty until
- * it does, so a packet may then bypass the pipeline without overtaking
- * one that entered it on this CPU.
+ * @cpu: the possible CPU of the cell
  *
  * Context: bottom halves disabled.
- * Return: true if no packet that entered @pipe on this CPU is left in it.
+ * Return: true if no packet is left in the cell: a packet that would go
+ * there may then bypass the pipeline without overtaking one in it (but
+ * for one queued meanwhile on another CPU).
  */
-bool ovpn_pipe_idle(struct ovpn_pipe *pipe)
+bool ovpn_pipe_idle(struct ovpn_pipe *pipe, int cpu)
 {
-	return skb_queue_empty_lockless(&this_cpu_ptr(pipe->cells)->queue);
+	return skb_queue_empty_lockless(&per_cpu_ptr(pipe->cells, cpu)->queue);
 }
 
 /*

@@ -33,6 +33,10 @@ struct sk_buff_head;
  *	consumes them. Softirq (the cell's NAPI poll).
  * @discard: drop a packet the pipeline will not finish (the device is
  *	going away); consumes it.
+ * @queued: optional: called under the cell's lock right after a packet
+ *	was queued, for what must follow the queue's order (a packet id). A
+ *	negative errno takes the packet out again, and ovpn_pipe_enqueue()
+ *	returns it.
  * @whole_runs: hand @finish a run of finished packets only when it fills
  *	the poll's budget or no pending packet follows it
  */
@@ -40,6 +44,7 @@ struct ovpn_pipe_ops {
 	void (*crypt)(struct sk_buff *skb);
 	void (*finish)(struct napi_struct *napi, struct sk_buff_head *done);
 	void (*discard)(struct sk_buff *skb);
+	int (*queued)(struct sk_buff *skb);
 	bool whole_runs;
 };
 
@@ -47,8 +52,9 @@ struct ovpn_pipe_ops {
  * struct ovpn_pipe - a crypto pipeline of a device
  * @ovpn: the device
  * @ops: what it does with its packets
- * @cells: per CPU: the packets that entered on that CPU, in order, and the
- *	NAPI context that finishes them
+ * @cells: per CPU: a queue of packets in entry order (of the packets that
+ *	entered on that CPU, or that the caller put there) and the NAPI
+ *	context that finishes them
  * @workers: per CPU: the work item that does the crypto on that CPU
  * @ring: the packets waiting for their crypto work, of every cell
  * @cell_max: the most packets a cell holds
@@ -68,8 +74,8 @@ int ovpn_pipe_init(struct ovpn_pipe *pipe, struct ovpn_struct *ovpn,
 		   const struct ovpn_pipe_ops *ops, work_func_t work,
 		   unsigned int size);
 void ovpn_pipe_destroy(struct ovpn_pipe *pipe);
-int ovpn_pipe_enqueue(struct ovpn_pipe *pipe, struct sk_buff *skb);
-bool ovpn_pipe_idle(struct ovpn_pipe *pipe);
+int ovpn_pipe_enqueue(struct ovpn_pipe *pipe, struct sk_buff *skb, int cpu);
+bool ovpn_pipe_idle(struct ovpn_pipe *pipe, int cpu);
 void ovpn_pipe_work(struct work_struct *work);
 void ovpn_pipe_done(struct sk_buff *skb, int err);
 

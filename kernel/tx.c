@@ -5,17 +5,18 @@
  * ovpn_net_xmit() (bottom halves disabled, lockless) finds the peer of a
  * packet and segments a GSO packet once. Each packet is then readied
  * (ovpn_tx_prepare(): writable, checksummed, a reference on the peer's
- * primary key slot and the next packet id of that slot) and encrypted:
+ * primary key slot), given the slot's next packet id and encrypted:
  *
- *  - the segments of a GSO send go to the transmit pipeline (pipe.c):
- *    workers encrypt them on every CPU (ovpn_tx_crypt()), and the
- *    pipeline's NAPI poll sends them in the order they were queued on
- *    their CPU, which is the order of their packet ids
- *    (ovpn_tx_finish()): over UDP in trains (train.c), one UDP GSO packet
- *    for a run of them, over TCP one frame each;
- *  - any other packet is encrypted and sent inline, unless packets queued
- *    on this CPU are still in the pipeline: it then queues behind them,
- *    so that it does not overtake them.
+ *  - the segments of a GSO send go to the transmit pipeline (pipe.c),
+ *    into the peer's cell, where they take their ids in queue order
+ *    (ovpn_tx_take_id() under the cell's lock); workers encrypt them on
+ *    every CPU (ovpn_tx_crypt()), and the cell's NAPI poll sends them in
+ *    that order (ovpn_tx_finish()): over UDP in trains (train.c), one UDP
+ *    GSO packet for a run of them, over TCP one frame each. A peer's
+ *    packets leave in the order of their ids whatever CPUs send them;
+ *  - any other packet is encrypted and sent inline, unless packets of its
+ *    peer are still in the pipeline: it then queues behind them, so that
+ *    it does not overtake them.
  *
  * So one busy sender is no longer limited to its own CPU for its
  * encryption, and a lone packet (a ping, a TCP ACK) still leaves at once.
@@ -163,16 +164,15 @@ static void ovpn_encrypt_keepalive_done(struct sk_buff *skb, int err)
 
 /*
  * Ready @skb to be encrypted for @peer: writable head, checksum done, and
- * in its control block a reference on @peer, one on the primary key slot
- * and the packet id taken from that slot. Return: the packet - not @skb
- * itself if @skb was shared; NULL if it was dropped (and counted).
+ * in its control block a reference on @peer and one on the primary key
+ * slot. Return: the packet - not @skb itself if @skb was shared; NULL if
+ * it was dropped (and counted).
  */
 static struct sk_buff *ovpn_tx_prepare(struct ovpn_peer *peer,
 				       struct sk_buff *skb)
 {
 	struct ovpn_struct *ovpn = peer->ovpn;
 	struct ovpn_crypto_key_slot *ks;
-	u32 pktid;
 
 	skb = skb_share_check(skb, GFP_ATOMIC);
 	if (unlikely(!skb)) {
@@ -196,27 +196,47 @@ static struct sk_buff *ovpn_tx_prepare(struct ovpn_peer *peer,
 		goto drop;
 	}
 
-	if (unlikely(ovpn_pktid_xmit_next(&ks->pid_xmit, &pktid))) {
-		/* packet ids exhausted: retire the key, never wrap */
-		net_dbg_ratelimited("%s: peer %u: key exhausted\n",
-				    netdev_name(ovpn->dev), peer->id);
-		if (ovpn_crypto_kill_key(&peer->crypto, ks))
-			ovpn_notify_key_exhausted(peer, ks->key_id);
-		ovpn_crypto_key_slot_put(ks);
-		ovpn_tx_drop(ovpn, OVPN_STAT_TX_KEY_EXHAUSTED);
-		goto drop;
-	}
-
 	kref_get(&peer->refcount);
 	memset(ovpn_skb_cb(skb), 0, sizeof(struct ovpn_skb_cb));
 	ovpn_skb_cb(skb)->peer = peer;
 	ovpn_skb_cb(skb)->slot = ks;
-	ovpn_skb_cb(skb)->pktid = pktid;
 	return skb;
 
 drop:
 	kfree_skb(skb);
 	return NULL;
+}
+
+/*
+ * The packet id of a readied packet, from its key slot. Also the transmit
+ * pipeline's ops->queued: there, under the lock of the peer's cell, so
+ * that the ids follow the order the packets leave in.
+ * Return: 0, or -ERANGE once the slot's ids are exhausted.
+ */
+static int ovpn_tx_take_id(struct sk_buff *skb)
+{
+	struct ovpn_skb_cb *cb = ovpn_skb_cb(skb);
+
+	return ovpn_pktid_xmit_next(&cb->slot->pid_xmit, &cb->pktid);
+}
+
+/*
+ * Drop a readied packet whose key slot ran out of packet ids, and retire
+ * the key: it never wraps.
+ */
+static void ovpn_tx_exhausted(struct sk_buff *skb)
+{
+	struct ovpn_crypto_key_slot *ks = ovpn_skb_cb(skb)->slot;
+	struct ovpn_peer *peer = ovpn_skb_cb(skb)->peer;
+
+	net_dbg_ratelimited("%s: peer %u: key exhausted\n",
+			    netdev_name(peer->ovpn->dev), peer->id);
+	if (ovpn_crypto_kill_key(&peer->crypto, ks))
+		ovpn_notify_key_exhausted(peer, ks->key_id);
+	ovpn_crypto_key_slot_put(ks);
+	ovpn_tx_drop(peer->ovpn, OVPN_STAT_TX_KEY_EXHAUSTED);
+	kfree_skb(skb);
+	ovpn_peer_put(peer);
 }
 
 /*
@@ -254,6 +274,10 @@ void ovpn_send(struct ovpn_peer *peer, struct sk_buff *skb, bool keepalive)
 	skb = ovpn_tx_prepare(peer, skb);
 	if (!skb)
 		return;
+	if (unlikely(ovpn_tx_take_id(skb))) {
+		ovpn_tx_exhausted(skb);
+		return;
+	}
 
 	ret = ovpn_tx_encrypt(skb, keepalive ? ovpn_encrypt_keepalive_done :
 					       ovpn_encrypt_done);
@@ -273,12 +297,29 @@ static void ovpn_tx_discard(struct sk_buff *skb, enum ovpn_stat stat)
 	ovpn_peer_put(peer);
 }
 
+/*
+ * The cell of @peer's packets in the transmit pipeline: one cell for all
+ * of them, whatever CPU sends them, so that they leave in the order of
+ * their packet ids (a receiver's replay window may be as short as
+ * OpenVPN's default of 64 ids). The peers share the cells by id.
+ */
+static int ovpn_tx_cpu(const struct ovpn_peer *peer)
+{
+	int cpu = peer->id % nr_cpu_ids;
+
+	return cpu_possible(cpu) ? cpu : cpumask_first(cpu_possible_mask);
+}
+
 /* queue a readied packet in the transmit pipeline, or drop it */
 static void ovpn_tx_queue(struct ovpn_peer *peer, struct sk_buff *skb)
 {
-	int err = ovpn_pipe_enqueue(&peer->ovpn->tx, skb);
+	int err = ovpn_pipe_enqueue(&peer->ovpn->tx, skb, ovpn_tx_cpu(peer));
 
-	if (unlikely(err))
+	if (likely(!err))
+		return;
+	if (err == -ERANGE)
+		ovpn_tx_exhausted(skb);
+	else
 		ovpn_tx_discard(skb, err == -ENOBUFS ? OVPN_STAT_TX_QUEUE_FULL :
 						       OVPN_STAT_TX_ERRORS);
 }
@@ -380,6 +421,7 @@ static const struct ovpn_pipe_ops ovpn_tx_ops = {
 	.crypt = ovpn_tx_crypt,
 	.finish = ovpn_tx_finish,
 	.discard = ovpn_tx_pipe_discard,
+	.queued = ovpn_tx_take_id,
 	.whole_runs = true,
 };
 
@@ -464,7 +506,7 @@ netdev_tx_t ovpn_net_xmit(struct sk_buff *skb, struct net_device *dev)
 		ovpn_tx_segs(peer, segs);
 	} else {
 		ovpn_mss_clamp(peer, skb, OVPN_MSS_TX);
-		if (ovpn_pipe_idle(&ovpn->tx)) {
+		if (ovpn_pipe_idle(&ovpn->tx, ovpn_tx_cpu(peer))) {
 			ovpn_send(peer, skb, false);
 		} else {
 			skb = ovpn_tx_prepare(peer, skb);
