@@ -52,9 +52,9 @@ struct ovpn_pipe_ops {
  * struct ovpn_pipe - a crypto pipeline of a device
  * @ovpn: the device
  * @ops: what it does with its packets
- * @cells: per CPU: a queue of packets in entry order (of the packets that
- *	entered on that CPU, or that the caller put there) and the NAPI
- *	context that finishes them
+ * @cells: per possible CPU: a queue of packets in the order they were
+ *	queued (receive: in the current CPU's cell; transmit: in the cell of
+ *	their peer) and the NAPI context that finishes them
  * @workers: per CPU: the work item that does the crypto on that CPU
  * @ring: the packets waiting for their crypto work, of every cell
  * @cell_max: the most packets a cell holds

@@ -37,8 +37,8 @@ pytestmark = pytest.mark.skipif(not two_cpus(), reason="the guest has one CPU: n
 
 
 @contextmanager
-def worker_runs() -> Iterator[dict[int, int]]:
-    """Count, per CPU, the runs of the pipeline's worker (ovpn_rx_work) inside the block."""
+def worker_runs(function: str = "ovpn_rx_work") -> Iterator[dict[int, int]]:
+    """Count, per CPU, the runs of a pipeline's worker (``function``) inside the block."""
     if not EVENT.exists():
         subprocess.run(["mount", "-t", "tracefs", "nodev", str(TRACEFS)], check=True)
     counts: dict[int, int] = {}
@@ -50,7 +50,7 @@ def worker_runs() -> Iterator[dict[int, int]]:
         EVENT.write_text("0")
     for cpu in range(os.cpu_count() or 1):
         trace = (TRACEFS / f"per_cpu/cpu{cpu}/trace").read_text()
-        counts[cpu] = sum("function ovpn_rx_work" in line for line in trace.splitlines())
+        counts[cpu] = sum(f"function {function}" in line for line in trace.splitlines())
 
 
 def steer(ns: str, cpu: int) -> None:
