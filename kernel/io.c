@@ -27,7 +27,6 @@
 #include <linux/skbuff.h>
 #include <linux/string.h>
 #include <net/ip.h>
-#include <net/netfilter/nf_conntrack.h>
 
 #include "compat.h"
 #include "crypto.h"
@@ -36,14 +35,10 @@
 #include "mss.h"
 #include "ovpnstruct.h"
 #include "peer.h"
+#include "pipe.h"
 #include "pktid.h"
 #include "proto.h"
-#include "pipe.h"
-#include "socket.h"
 #include "stats.h"
-#include "tcp.h"
-#include "train.h"
-#include "udp.h"
 
 /* packets waiting for their decryption or their delivery, per device */
 #define OVPN_RX_RING_SIZE	4096

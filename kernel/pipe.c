@@ -68,8 +68,8 @@
 #define OVPN_PIPE_PENDING	1
 
 /**
- * struct ovpn_pipe_cell - the packets that entered a pipeline on one CPU
- * @queue: in entry order, done or not
+ * struct ovpn_pipe_cell - a queue of a pipeline's packets (per possible CPU)
+ * @queue: in the order they were queued, done or not
  * @napi: finishes from the head of @queue
  * @pipe: the pipeline
  */

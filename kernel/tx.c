@@ -220,6 +220,18 @@ static int ovpn_tx_take_id(struct sk_buff *skb)
 	return ovpn_pktid_xmit_next(&cb->slot->pid_xmit, &cb->pktid);
 }
 
+/* a readied packet that will not leave: count and free it */
+static void ovpn_tx_discard(struct sk_buff *skb, enum ovpn_stat stat)
+{
+	struct ovpn_peer *peer = ovpn_skb_cb(skb)->peer;
+
+	if (ovpn_skb_cb(skb)->slot)
+		ovpn_crypto_key_slot_put(ovpn_skb_cb(skb)->slot);
+	ovpn_tx_drop(peer->ovpn, stat);
+	kfree_skb(skb);
+	ovpn_peer_put(peer);
+}
+
 /*
  * Drop a readied packet whose key slot ran out of packet ids, and retire
  * the key: it never wraps.
@@ -233,10 +245,7 @@ static void ovpn_tx_exhausted(struct sk_buff *skb)
 			    netdev_name(peer->ovpn->dev), peer->id);
 	if (ovpn_crypto_kill_key(&peer->crypto, ks))
 		ovpn_notify_key_exhausted(peer, ks->key_id);
-	ovpn_crypto_key_slot_put(ks);
-	ovpn_tx_drop(peer->ovpn, OVPN_STAT_TX_KEY_EXHAUSTED);
-	kfree_skb(skb);
-	ovpn_peer_put(peer);
+	ovpn_tx_discard(skb, OVPN_STAT_TX_KEY_EXHAUSTED);
 }
 
 /*
@@ -283,18 +292,6 @@ void ovpn_send(struct ovpn_peer *peer, struct sk_buff *skb, bool keepalive)
 					       ovpn_encrypt_done);
 	if (ret != -EINPROGRESS)
 		ovpn_encrypt_post(skb, ret, keepalive);
-}
-
-/* a packet of the pipeline that will not leave: count and free it */
-static void ovpn_tx_discard(struct sk_buff *skb, enum ovpn_stat stat)
-{
-	struct ovpn_peer *peer = ovpn_skb_cb(skb)->peer;
-
-	if (ovpn_skb_cb(skb)->slot)
-		ovpn_crypto_key_slot_put(ovpn_skb_cb(skb)->slot);
-	ovpn_tx_drop(peer->ovpn, stat);
-	kfree_skb(skb);
-	ovpn_peer_put(peer);
 }
 
 /*
