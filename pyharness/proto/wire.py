@@ -8,16 +8,18 @@ packet id (as on the wire) followed by the 8-byte nonce tail of the direction.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import struct
 from dataclasses import dataclass
 from enum import Enum
-
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM, ChaCha20Poly1305
-from scapy.fields import BitField, IntField, X3BytesField, XStrFixedLenField
-from scapy.packet import Packet
+from typing import TYPE_CHECKING
 
 from .consts import CipherAlg
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM, ChaCha20Poly1305
+    from scapy.packet import Packet
 
 OP_DATA_V2 = 9
 OP_CONTROL_V1 = 4
@@ -28,19 +30,6 @@ TAG_SIZE = 16
 OVERHEAD = HEADER_SIZE + TAG_SIZE
 NONCE_TAIL_SIZE = 8
 PING_MAGIC = bytes.fromhex("2a187bf3641eb4cb07ed2d0a981fc748")
-
-
-class OpenVPNDataV2(Packet):
-    """The clear part of a DATA_V2 packet; the payload is the ciphertext."""
-
-    name = "OpenVPN DATA_V2"
-    fields_desc = [
-        BitField("opcode", OP_DATA_V2, 5),
-        BitField("key_id", 0, 3),
-        X3BytesField("peer_id", 0),
-        IntField("packet_id", 1),
-        XStrFixedLenField("tag", b"\0" * TAG_SIZE, TAG_SIZE),
-    ]
 
 
 class Cipher(Enum):
@@ -69,6 +58,8 @@ class KeyDir:
     nonce_tail: bytes
 
     def aead(self) -> AESGCM | ChaCha20Poly1305:
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM, ChaCha20Poly1305
+
         if self.cipher.alg == CipherAlg.CHACHA20_POLY1305:
             return ChaCha20Poly1305(self.key)
         return AESGCM(self.key)
@@ -101,8 +92,29 @@ class Decrypted:
     plaintext: bytes
 
 
-def parse(packet: bytes) -> OpenVPNDataV2:
-    return OpenVPNDataV2(packet)
+@functools.cache
+def _data_v2_layer() -> type[Packet]:
+    """The scapy layer of a DATA_V2 packet's clear part (the payload is the ciphertext); scapy is
+    imported on first use, not by the CLI's device commands, which use this module's keys only."""
+    from scapy.fields import BitField, IntField, X3BytesField, XStrFixedLenField
+    from scapy.packet import Packet
+
+    class OpenVPNDataV2(Packet):
+        name = "OpenVPN DATA_V2"
+        fields_desc = [
+            BitField("opcode", OP_DATA_V2, 5),
+            BitField("key_id", 0, 3),
+            X3BytesField("peer_id", 0),
+            IntField("packet_id", 1),
+            XStrFixedLenField("tag", b"\0" * TAG_SIZE, TAG_SIZE),
+        ]
+
+    return OpenVPNDataV2
+
+
+def parse(packet: bytes) -> Packet:
+    """The clear header fields of a DATA_V2 packet, as a scapy packet."""
+    return _data_v2_layer()(packet)
 
 
 def decrypt(kd: KeyDir, packet: bytes) -> Decrypted:

@@ -15,7 +15,13 @@ from pyharness.proto.consts import CipherAlg
 from .conftest import OPENVPN_VERSIONS
 
 CIPHERS = {"AES-256-GCM": CipherAlg.AES_GCM, "CHACHA20-POLY1305": CipherAlg.CHACHA20_POLY1305}
-CASES = [(proto, ip, cipher) for proto in ("udp", "tcp") for ip in (4, 6) for cipher in CIPHERS]
+# every pair of transport, address family and cipher once (all 8 combinations cost a TCG guest a minute)
+CASES = [
+    ("udp", 4, "AES-256-GCM"),
+    ("udp", 6, "CHACHA20-POLY1305"),
+    ("tcp", 4, "CHACHA20-POLY1305"),
+    ("tcp", 6, "AES-256-GCM"),
+]
 
 
 def assert_offloaded(proc: daemon.Process) -> daemon.Offload:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from pyharness.cli import main
+from pyharness.cli import host
 
 
 def args(seed: int | None = None) -> argparse.Namespace:
@@ -13,11 +13,11 @@ def args(seed: int | None = None) -> argparse.Namespace:
 
 
 def test_fuzz_command_passes_the_slowdown_and_the_counts() -> None:
-    cmd = main.fuzz_command("/m/ovpn-dco.ko", Path("/out"), args(), 4.0)
+    cmd = host.fuzz_command("/m/ovpn-dco.ko", Path("/out"), args(), 4.0)
     assert "insmod /m/ovpn-dco.ko && env OVPN_DCO_SLOWDOWN=4.0 " in cmd
     counts = "--messages 100000 --udp 100000 --tcp 20000"
     assert cmd.endswith(f"-m pyharness.fuzz.run {counts} --json /out/results.json --family dco")
 
 
 def test_fuzz_command_replays_a_seed() -> None:
-    assert main.fuzz_command("/m/ovpn-dco.ko", Path("/out"), args(seed=1234), 1.0).endswith(" --seed 1234")
+    assert host.fuzz_command("/m/ovpn-dco.ko", Path("/out"), args(seed=1234), 1.0).endswith(" --seed 1234")

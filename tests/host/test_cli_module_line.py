@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pyharness.cli.main import load_module_line
+from pyharness.cli.host import load_module_line
 
 
 @pytest.mark.parametrize(("depends", "expected"), [("", ["insmod m.ko"]), ("udp_tunnel,ip6_udp_tunnel", None)])
