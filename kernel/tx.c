@@ -463,7 +463,7 @@ static void ovpn_tx_segs(struct ovpn_peer *peer, struct sk_buff *segs)
  * packet (P2P: the one peer; MP: by the packet's route, see
  * ovpn_peer_get_tx()); a GSO packet is then segmented and its segments go
  * to the transmit pipeline; another packet is encrypted and sent inline,
- * unless it must queue behind packets of this CPU still in the pipeline.
+ * unless it must queue behind packets of its peer still in the pipeline.
  * Every drop is counted in the device's tx_dropped and in a reason
  * counter.
  *
