@@ -1,6 +1,8 @@
-"""ovpn-dco-harness's commands that build, boot and cache (host side). Imported only when one of them
-runs: the device commands (pyharness.cli.ctl) start without the build and VM machinery, which costs a
-call seconds in a TCG guest."""
+"""ovpn-dco-harness's commands that build, boot and cache: the host side.
+
+Imported only when one of them runs: the device commands (pyharness.cli.ctl) start without the
+build and VM machinery, which costs a call seconds in a TCG guest.
+"""
 
 from __future__ import annotations
 
