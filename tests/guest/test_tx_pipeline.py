@@ -17,7 +17,7 @@ import pytest
 from pyharness.net import topo
 from pyharness.proto import wire as codec
 from pyharness.proto.wire import Cipher
-from tests.guest.test_rx_pipeline import steer, worker_runs
+from tests.guest.test_rx_pipeline import steer, two_cpus, worker_runs
 
 SENDER_CPU = 0  # the wire fixture pins this process there
 OTHER_CPU = 1
@@ -27,11 +27,6 @@ SENDS = 10
 UDP_SEGMENT = 103  # <linux/udp.h>
 SO_RCVBUFFORCE = 33  # <asm-generic/socket.h>; not in Python's socket module
 DPORT = 7777
-
-
-def two_cpus() -> bool:
-    return (os.cpu_count() or 1) >= 2
-
 
 pytestmark = pytest.mark.skipif(not two_cpus(), reason="the guest has one CPU: nothing to spread over")
 
