@@ -45,24 +45,42 @@ err:
 	return NULL;
 }
 
+/* the namespace of @peer's notifications: its socket's, else its device's */
+static struct net *ovpn_nlo_ntf_net(struct ovpn_peer *peer)
+{
+	struct ovpn_socket *osock = rcu_dereference(peer->sock);
+
+	return osock ? sock_net(osock->sk) : dev_net(peer->ovpn->dev);
+}
+
 /* close @nest and multicast @msg in the namespace of @peer's socket */
 static void ovpn_nlo_ntf_send(struct ovpn_peer *peer, struct sk_buff *msg,
 			      struct nlattr *nest, gfp_t gfp)
 {
-	struct ovpn_socket *osock;
-	struct net *net;
-
 	nla_nest_end(msg, nest);
 	/* the message is alone in @msg: its header is at the start */
 	nlmsg_end(msg, nlmsg_hdr(msg));
 
 	rcu_read_lock();
-	osock = rcu_dereference(peer->sock);
-	net = osock ? sock_net(osock->sk) : dev_net(peer->ovpn->dev);
-	/* -ESRCH (nobody listening) is fine */
-	genlmsg_multicast_netns(ovpn_nlo_family(), net, msg, 0,
-				OVPN_NLGRP_PEERS, gfp);
+	/* -ESRCH (nobody listening any more) is fine */
+	genlmsg_multicast_netns(ovpn_nlo_family(), ovpn_nlo_ntf_net(peer), msg,
+				0, OVPN_NLGRP_PEERS, gfp);
 	rcu_read_unlock();
+}
+
+/*
+ * Whether anyone listens to @peer's notifications: if not, none is built
+ * (OpenVPN listens on one family of the three a notification goes to).
+ */
+static bool ovpn_nlo_ntf_wanted(struct ovpn_peer *peer)
+{
+	bool wanted;
+
+	rcu_read_lock();
+	wanted = genl_has_listeners(ovpn_nlo_family(), ovpn_nlo_ntf_net(peer),
+				    OVPN_NLGRP_PEERS);
+	rcu_read_unlock();
+	return wanted;
 }
 
 /**
@@ -76,6 +94,9 @@ void ovpn_nlo_notify_peer_deleted(struct ovpn_peer *peer, u32 reason)
 {
 	struct nlattr *nest;
 	struct sk_buff *msg;
+
+	if (!ovpn_nlo_ntf_wanted(peer))
+		return;
 
 	msg = ovpn_nlo_ntf_start(peer, OVPN_CMD_PEER_DEL_NTF, OVPN_A_PEER,
 				 &nest, GFP_KERNEL);
@@ -109,6 +130,8 @@ void ovpn_notify_key_exhausted(struct ovpn_peer *peer, u8 key_id)
 	netdev_info(peer->ovpn->dev,
 		    "peer with id %u must rekey - primary key unusable.\n",
 		    peer->id);
+	if (!ovpn_nlo_ntf_wanted(peer))
+		return;
 
 	msg = ovpn_nlo_ntf_start(peer, OVPN_CMD_KEY_SWAP_NTF, OVPN_A_KEYCONF,
 				 &nest, GFP_ATOMIC);
@@ -133,6 +156,9 @@ void ovpn_notify_peer_floated(struct ovpn_peer *peer)
 	struct nlattr *nest;
 	struct sk_buff *msg;
 	int err = -EMSGSIZE;
+
+	if (!ovpn_nlo_ntf_wanted(peer))
+		return;
 
 	msg = ovpn_nlo_ntf_start(peer, OVPN_CMD_PEER_FLOAT_NTF, OVPN_A_PEER,
 				 &nest, GFP_ATOMIC);

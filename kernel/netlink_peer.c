@@ -541,6 +541,10 @@ static void ovpn_nl_notify_del_peer_fam(const struct ovpn_nl_family *fam,
 	struct sk_buff *msg;
 	void *hdr;
 
+	/* nobody listening in this family: nothing to build */
+	if (!genl_has_listeners(fam->genl, dev_net(dev), 0))
+		return;
+
 	msg = genlmsg_new(nla_total_size(sizeof(u32)) +
 			  nla_total_size(nla_total_size(sizeof(u8)) +
 					 nla_total_size(sizeof(u32))),
