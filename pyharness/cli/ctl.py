@@ -17,7 +17,6 @@ import socket
 import sys
 
 from ..netlink.dco import Address, OvpnClient, PeerInfo
-from ..netlink.rtnl import iproute
 from ..proto.consts import DCO, DCO_V2, KeySlot, Layout
 from ..proto.wire import Cipher, KeyDir
 
@@ -34,11 +33,11 @@ def parse_addr(text: str) -> Address:
 
 
 def ifindex(name: str) -> int:
-    with iproute() as ipr:
-        found = ipr.link_lookup(ifname=name)
-    if not found:
-        raise SystemExit(f"ovpn-dco-harness: no device {name}")
-    return int(found[0])
+    """The index of device ``name`` in this network namespace."""
+    try:
+        return socket.if_nametoindex(name)
+    except OSError:
+        raise SystemExit(f"ovpn-dco-harness: no device {name}") from None
 
 
 def _client(args: argparse.Namespace) -> OvpnClient:

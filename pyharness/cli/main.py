@@ -7,7 +7,7 @@ import importlib
 import sys
 from collections.abc import Callable
 
-from ..netlink import genl, rtnl
+from ..netlink import genl
 from ..proto import consts, upstream
 from . import ctl
 
@@ -27,12 +27,16 @@ def _host(name: str) -> Callable[[argparse.Namespace], int]:
 
 
 def cmd_link_add(args: argparse.Namespace) -> int:
+    from ..netlink import rtnl  # pyroute2: seconds of start-up in a TCG guest, for these two only
+
     mode = None if args.mode is None else consts.Mode[args.mode.upper()]
     print(rtnl.create(args.name, mode))
     return 0
 
 
 def cmd_link_show(_args: argparse.Namespace) -> int:
+    from ..netlink import rtnl
+
     for name in rtnl.names_of_kind():
         info = rtnl.info(name)
         mode = info["mode"].name.lower() if info["mode"] is not None else "?"
