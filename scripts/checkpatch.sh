@@ -12,10 +12,10 @@ SRC=${OVPN_DCO_CHECKPATCH_SRC:-$REPO/kernel}
 # --no-tree leaves --root unset, and --strict's CamelCase check would then
 # search /include: an empty tree of our own keeps it quiet (no kernel
 # headers seeded, as before)
+tmp=
 root=$(mktemp -d)
 trap 'rm -rf "$root" ${tmp:+"$tmp"}' EXIT
 mkdir "$root/include"
-tmp=
 if [ ! -x "$CACHE/scripts/checkpatch.pl" ]; then
 	tmp=$(mktemp -d)
 	(cd "$tmp" && { apt-get download -q linux-source-6.1 >/dev/null 2>&1 ||

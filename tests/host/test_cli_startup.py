@@ -16,7 +16,7 @@ HEAVY = ("pyroute2", "scapy", "cryptography", "pyharness.cli.host", "pyharness.v
 
 
 def modules_after(code: str) -> set[str]:
-    """The top-level and pyharness modules a fresh interpreter holds after running ``code``."""
+    """The names of the modules a fresh interpreter holds after running ``code``."""
     probe = f"{code}\nimport sys\nprint('\\n'.join(sys.modules))"
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
     return set(out.split())
